@@ -1,0 +1,18 @@
+"""One NinjaAPI; each domain app contributes ``api.py`` with a router. The schema is at
+``/api/openapi.json``. Every endpoint reads through ``visible_to`` / ``get_for_user``."""
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from hamkori.places.api import router as places_router
+from hamkori.programmes.api import router as programmes_router
+
+api = NinjaAPI(
+    title="Hamkori API",
+    version="1",
+    auth=[django_auth],
+    docs_url=None,  # the interactive docs need inline scripts our CSP forbids; use openapi.json
+    urls_namespace="api",
+)
+api.add_router("/places", places_router)
+api.add_router("/programmes", programmes_router)

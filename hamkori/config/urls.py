@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from hamkori.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("hamkori.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("places/", include("hamkori.places.urls")),
+    path("p/", include("hamkori.programmes.urls")),
+    path("api/", include("hamkori.api.urls")),
+    path("django-admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+if settings.DEBUG:  # pragma: no cover
+    pass

@@ -1,0 +1,90 @@
+"""Writing audit events. Services call :func:`record` inside their transaction; the request's IP
+address comes from the request context that :class:`RequestContextMiddleware` sets."""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from hamkori.core.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip_address: str | None = None
+
+
+_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "hamkori_request", default=RequestContext()
+)
+
+
+def set_request_context(ctx: RequestContext) -> contextvars.Token[RequestContext]:
+    return _context.set(ctx)
+
+
+def reset_request_context(token: contextvars.Token[RequestContext]) -> None:
+    _context.reset(token)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    programme: Any = None,
+    summary: dict[str, Any] | None = None,
+    outcome: str = AuditEvent.Outcome.OK,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    """Append one audit event. ``actor`` is a user, or None for the system."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+        if programme is None:
+            programme = getattr(obj, "programme", None)
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=(user.email if user else "system")[:254],
+        action=action,
+        outcome=outcome,
+        programme=programme if programme is not None and getattr(programme, "pk", None) else None,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        ip_address=_context.get().ip_address,
+        summary=_jsonable(summary or {}),
+    )
+
+
+def diff(instance: models.Model, fields: list[str], before: dict[str, Any]) -> dict[str, Any]:
+    """{field: [old, new]} for the fields that changed, for an audit summary."""
+    changes = {}
+    for name in fields:
+        new = getattr(instance, name)
+        if before.get(name) != new:
+            changes[name] = [_jsonable(before.get(name)), _jsonable(new)]
+    return changes
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
+    return {name: getattr(instance, name) for name in fields}

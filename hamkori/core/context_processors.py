@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "site_name": settings.HAMKORI_SITE_NAME,
+        "current_programme": getattr(request, "programme", None),
+        "current_role": getattr(request, "role", None),
+        "htmx_version": "2.0.11",
+    }
