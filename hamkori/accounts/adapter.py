@@ -22,6 +22,12 @@ class MFAAdapter(DefaultMFAAdapter):
     def get_totp_issuer(self) -> str:
         return str(settings.MFA_TOTP_ISSUER)
 
+    def can_delete_authenticator(self, authenticator: Any) -> bool:
+        """Roles that must use a second factor cannot switch it off themselves."""
+        from hamkori.accounts.middleware import needs_second_factor
+
+        return not needs_second_factor(authenticator.user)
+
 
 class EncryptingMFAAdapter(MFAAdapter):
     """TOTP secrets are stored encrypted with the data key, like every other secret we hold."""

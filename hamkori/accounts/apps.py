@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "hamkori.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from hamkori.accounts import permissions, signals  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -30,3 +31,37 @@ class SessionPolicyMiddleware:
             else:
                 request.session[SESSION_SEEN] = now
         return self.get_response(request)
+
+
+class RequireSecondFactorMiddleware:
+    """Admin, staff and partner roles must sign in with a second factor: until they have set one up,
+    every page sends them to the set-up page."""
+
+    ALLOWED_PREFIXES = (
+        "/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/i18n/", "/static/", "/accounts/password/",
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not request.path.startswith(self.ALLOWED_PREFIXES):
+            if needs_second_factor(user) and not has_totp(user):
+                from django.shortcuts import redirect
+
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def needs_second_factor(user: Any) -> bool:
+    from hamkori.core.access import grants_for
+    from hamkori.core.roles import MFA_REQUIRED_ROLES
+
+    return bool(user.is_superuser) or any(g.role in MFA_REQUIRED_ROLES for g in grants_for(user))
+
+
+def has_totp(user: Any) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

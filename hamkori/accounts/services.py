@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hamkori.accounts.models import RoleAssignment, User
+from hamkori.accounts.models import ApiToken, Invitation, RoleAssignment, User
+from hamkori.accounts.tokens import digest, new_token
 from hamkori.core import audit
 from hamkori.core.roles import Role
 from hamkori.orgs.models import Organisation
@@ -136,3 +142,183 @@ def totp_activate(*, actor: Any, user: User, secret: str) -> None:
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists():
         RecoveryCodes.activate(user)
     audit.record(actor=actor, action="user.mfa_activate", obj=user)
+
+
+# --- Invitations -----------------------------------------------------------------------------------
+INVITATION_DAYS = 7
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str
+    url: str
+
+
+def _invitation_mail(*, user: User, programme: Programme, url: str, actor: Any) -> None:
+    with translation.override(user.preferred_language or "tg"):
+        subject = _("Your invitation to Hamkori")
+        body = _(
+            "%(inviter)s has invited you to the programme “%(programme)s” in Hamkori.\n\n"
+            "Open this link within %(days)s days to choose your password:\n%(url)s\n\n"
+            "If you did not expect this message, ignore it."
+        ) % {"inviter": actor.display_name or actor.email if actor else "Hamkori", "programme": programme.title,
+             "days": INVITATION_DAYS, "url": url}
+    send_mail(subject, body, None, [user.email])
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: Any,
+    programme: Programme,
+    email: str,
+    role: str,
+    organisation: Organisation | None = None,
+    places: Sequence[Place] = (),
+    display_name: str = "",
+    preferred_language: str = "tg",
+    base_url: str = "",
+) -> IssuedInvitation:
+    """Invite someone to a programme: the account (without a password), its role, and a one-time link
+    mailed to them (sent after the transaction commits)."""
+    email = User.objects.normalize_email(email).strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = user_create(actor=actor, email=email, display_name=display_name, preferred_language=preferred_language)
+    elif user.has_usable_password():
+        raise ValidationError({"email": [_("This person already has an account: assign a role instead.")]})
+    role_assign(actor=actor, user=user, programme=programme, role=role, organisation=organisation, places=places)
+    Invitation.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token, token_digest = new_token()
+    invitation = Invitation.objects.create(
+        user=user, programme=programme, invited_by=actor if getattr(actor, "pk", None) else None,
+        token_digest=token_digest, expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+    )
+    url = base_url.rstrip("/") + reverse("invitation_accept", args=[token])
+    audit.record(actor=actor, action="user.invite", obj=user, programme=programme, summary={"role": role})
+    transaction.on_commit(lambda: _invitation_mail(user=user, programme=programme, url=url, actor=actor))
+    return IssuedInvitation(invitation=invitation, token=token, url=url)
+
+
+class InvitationInvalid(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def invitation_check(token: str) -> Invitation:
+    """The usable invitation for ``token``, or InvitationInvalid with a reason a person understands."""
+    invitation = Invitation.objects.select_related("user", "programme").filter(token_digest=token_digest_of(token)).first()
+    if invitation is None or invitation.revoked_at is not None:
+        raise InvitationInvalid(_("This invitation link is not valid. Ask your administrator for a new one."))
+    if invitation.used_at is not None:
+        raise InvitationInvalid(_("This invitation link has already been used. Sign in, or reset your password."))
+    if invitation.expires_at < timezone.now():
+        raise InvitationInvalid(_("This invitation link has expired. Ask your administrator for a new one."))
+    if invitation.user.locked_at is not None or not invitation.user.is_active:
+        raise InvitationInvalid(_("This account is locked. Ask your administrator."))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str) -> User:
+    invitation = invitation_check(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.used_at is not None:  # a concurrent acceptance won
+        raise InvitationInvalid(_("This invitation link has already been used. Sign in, or reset your password."))
+    user = invitation.user
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+    audit.record(actor=user, action="user.invitation_accept", obj=user, programme=invitation.programme)
+    return user
+
+
+def token_digest_of(token: str) -> str:
+    return digest(token)
+
+
+# --- Locking, second factor, tokens ------------------------------------------------------------------
+def _end_sessions(user: User) -> int:
+    """Delete every stored session of ``user`` (database sessions)."""
+    from django.contrib.sessions.models import Session
+
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def user_lock(*, actor: Any, user: User, reason: str = "") -> None:
+    """Lock an account at once: it cannot sign in, every session ends, every API token dies."""
+    if getattr(actor, "pk", None) == user.pk:
+        raise ValidationError(_("You cannot lock your own account."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.locked_at is not None:
+        return
+    user.locked_at = timezone.now()
+    user.locked_reason = reason[:200]
+    user.is_active = False
+    user.save(update_fields=["locked_at", "locked_reason", "is_active"])
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=user.locked_at)
+    sessions = _end_sessions(user)
+    audit.record(actor=actor, action="user.lock", obj=user, summary={"reason": reason[:200], "sessions": sessions, "tokens": tokens})
+
+
+@transaction.atomic
+def user_unlock(*, actor: Any, user: User) -> None:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.locked_at is None:
+        return
+    user.locked_at = None
+    user.locked_reason = ""
+    user.is_active = True
+    user.save(update_fields=["locked_at", "locked_reason", "is_active"])
+    audit.record(actor=actor, action="user.unlock", obj=user)
+
+
+@transaction.atomic
+def mfa_reset(*, actor: Any, user: User) -> int:
+    """Remove the user's authenticators (lost phone): they set up a new one at their next sign-in."""
+    from allauth.mfa.models import Authenticator
+
+    removed, _detail = Authenticator.objects.filter(user=user).delete()
+    sessions = _end_sessions(user)
+    audit.record(actor=actor, action="user.mfa_reset", obj=user, summary={"authenticators": removed, "sessions": sessions})
+    return removed
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise ValidationError({"name": [_("Give the token a name of at most 80 characters.")]})
+    token, token_digest = new_token()
+    api_token = ApiToken.objects.create(user=actor, name=name, prefix=token[:8], token_digest=token_digest)
+    audit.record(actor=actor, action="api_token.create", obj=api_token, summary={"name": name})
+    return api_token, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, api_token: ApiToken) -> None:
+    if api_token.revoked_at is None:
+        api_token.revoked_at = timezone.now()
+        api_token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action="api_token.revoke", obj=api_token)
+
+
+def api_token_user(token: str) -> User | None:
+    """The active, unlocked user owning a live token, or None."""
+    api_token = ApiToken.objects.select_related("user").filter(token_digest=digest(token), revoked_at__isnull=True).first()
+    if api_token is None or api_token.user.locked_at is not None or not api_token.user.is_active:
+        return None
+    now = timezone.now()
+    if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+    return api_token.user

@@ -4,13 +4,15 @@
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from hamkori.api.auth import BearerToken
+
 from hamkori.places.api import router as places_router
 from hamkori.programmes.api import router as programmes_router
 
 api = NinjaAPI(
     title="Hamkori API",
     version="1",
-    auth=[django_auth],
+    auth=[BearerToken(), django_auth],
     docs_url=None,  # the interactive docs need inline scripts our CSP forbids; use openapi.json
     urls_namespace="api",
 )

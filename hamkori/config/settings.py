@@ -27,6 +27,7 @@ PRODUCTION = HAMKORI_ENV == "production"
 
 VAR_DIR = Path(env.str("HAMKORI_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)
 
 DEV_SECRET_KEY = "django-insecure-hamkori-development-only-never-use-in-production-0123456789"
 SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else DEV_SECRET_KEY)
@@ -48,8 +49,8 @@ INSTALLED_APPS = [
     "hamkori.places",
     "hamkori.orgs",
     "hamkori.programmes",
+    "hamkori.vault",
     "hamkori.demo",
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "hamkori.accounts.middleware.SessionPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "hamkori.accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.contrib import admin
 from django.urls import include, path
 
 from hamkori.core import views as core_views
@@ -12,9 +10,6 @@ urlpatterns = [
     path("places/", include("hamkori.places.urls")),
     path("p/", include("hamkori.programmes.urls")),
     path("api/", include("hamkori.api.urls")),
-    path("django-admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 
-if settings.DEBUG:  # pragma: no cover
-    pass

@@ -94,3 +94,40 @@ def programme_view(*roles: str) -> Callable[[View], View]:
 
 #: Views that come from libraries, by URL name, with who may reach them.
 LIBRARY_VIEWS: dict[str, ViewAccess] = {}
+
+_PUBLIC = ViewAccess(public=True)
+_SIGNED_IN = ViewAccess(roles=ALL_ROLES)
+LIBRARY_VIEWS.update(
+    {
+        # Django
+        "set_language": _PUBLIC,
+        # django-allauth: sign-in, password reset and second factor are public steps of signing in;
+        # sign-up answers "closed" (accounts are created by invitation).
+        "account_login": _PUBLIC,
+        "account_logout": _PUBLIC,
+        "account_inactive": _PUBLIC,
+        "account_signup": _PUBLIC,
+        "account_confirm_login_code": _PUBLIC,
+        "account_email_verification_sent": _PUBLIC,
+        "account_confirm_email": _PUBLIC,
+        "account_reset_password": _PUBLIC,
+        "account_reset_password_done": _PUBLIC,
+        "account_reset_password_from_key": _PUBLIC,
+        "account_reset_password_from_key_done": _PUBLIC,
+        "mfa_authenticate": _PUBLIC,
+        "account_reauthenticate": _SIGNED_IN,
+        "account_email": _SIGNED_IN,
+        "account_change_password": _SIGNED_IN,
+        "account_set_password": _SIGNED_IN,
+        "mfa_index": _SIGNED_IN,
+        "mfa_reauthenticate": _SIGNED_IN,
+        "mfa_activate_totp": _SIGNED_IN,
+        "mfa_deactivate_totp": _SIGNED_IN,
+        "mfa_view_recovery_codes": _SIGNED_IN,
+        "mfa_generate_recovery_codes": _SIGNED_IN,
+        "mfa_download_recovery_codes": _SIGNED_IN,
+    }
+)
+#: URL namespaces whose views authorise every request themselves (the API: token or session, then
+#: visible_to/get_for_user in each endpoint; see tests/test_api.py).
+SELF_AUTHORISING_NAMESPACES = {"api"}

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hamkori.accounts import services
+from hamkori.accounts.forms import ApiTokenForm, InviteForm, LockForm, RoleForm, SetPasswordForm
+from hamkori.accounts.models import ApiToken, RoleAssignment, User
+from hamkori.core.access import deny, require
+from hamkori.core.roles import Role
+from hamkori.core.views_access import programme_view, public, signed_in
+
+
+def _form_errors_to(form: object, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)  # type: ignore[attr-defined]
+    else:
+        form.add_error(None, exc.messages)  # type: ignore[attr-defined]
+
+
+@signed_in
+def account_settings(request: HttpRequest) -> HttpResponse:
+    roles = (
+        request.user.role_assignments.filter(revoked_at__isnull=True)  # type: ignore[union-attr]
+        .select_related("programme", "organisation")
+        .prefetch_related("places")
+    )
+    has_totp = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()  # type: ignore[misc]
+    return render(request, "accounts/settings.html", {"roles": roles, "has_totp": has_totp})
+
+
+@signed_in
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    new_token = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            token = ApiToken.objects.filter(user=user, pk=request.POST.get("revoke", "0") or 0).first()
+            if token is None:
+                raise Http404
+            services.api_token_revoke(actor=user, api_token=token)
+            messages.success(request, _("The token was revoked."))
+            return redirect("api_tokens")
+        if form.is_valid():
+            _token, new_token = services.api_token_create(actor=user, name=form.cleaned_data["name"])
+            form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=user)
+    return render(request, "accounts/api_tokens.html", {"tokens": tokens, "form": form, "new_token": new_token})
+
+
+@public
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_check(token)
+    except services.InvitationInvalid as exc:
+        return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=410)
+    form = SetPasswordForm(request.POST or None, user=invitation.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        except services.InvitationInvalid as exc:
+            return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=410)
+        except ValidationError as exc:
+            _form_errors_to(form, exc)
+        else:
+            messages.success(request, _("Your password is set. Sign in to continue."))
+            return redirect("account_login")
+    return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+# --- User management (programme administrators) --------------------------------------------------
+def _member(request: HttpRequest, user_id: int) -> User:
+    """A user who holds (or held) a role in the current programme; anyone else answers 404."""
+    programme = request.programme  # type: ignore[attr-defined]
+    user = User.objects.filter(pk=user_id, role_assignments__programme=programme).distinct().first()
+    if user is None or (user.is_superuser and not request.user.is_superuser):
+        deny(request.user, "user.manage", programme, "not a member of this programme", hide=True)
+    require(request.user, "user.manage", programme)
+    return user  # type: ignore[return-value]
+
+
+@programme_view(Role.ADMIN)
+def user_list(request: HttpRequest) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    assignments = (
+        RoleAssignment.objects.filter(programme=programme, revoked_at__isnull=True)
+        .select_related("user", "organisation")
+        .prefetch_related("places")
+        .order_by("role", "user__email")
+    )
+    with_totp = set(
+        Authenticator.objects.filter(type=Authenticator.Type.TOTP, user__role_assignments__programme=programme)
+        .values_list("user_id", flat=True)
+    )
+    return render(request, "accounts/user_list.html", {"assignments": assignments, "with_totp": with_totp})
+
+
+@programme_view(Role.ADMIN)
+def user_invite(request: HttpRequest) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    require(request.user, "user.manage", programme)
+    form = InviteForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            issued = services.invitation_create(
+                actor=request.user, programme=programme, email=data["email"], role=data["role"],
+                organisation=data["organisation"], places=list(data["places"]), display_name=data["display_name"],
+                preferred_language=data["preferred_language"], base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            _form_errors_to(form, exc)
+        else:
+            return render(request, "accounts/user_invited.html", {"issued": issued})
+    return render(request, "accounts/user_invite.html", {"form": form})
+
+
+@programme_view(Role.ADMIN)
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    member = _member(request, user_id)
+    current = (
+        RoleAssignment.objects.filter(user=member, programme=programme, revoked_at__isnull=True)
+        .prefetch_related("places").first()
+    )
+    initial = {"role": current.role, "organisation": current.organisation_id, "places": list(current.places.all())} if current else {}
+    form = RoleForm(request.POST or None, programme=programme, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.role_assign(actor=request.user, user=member, programme=programme, role=data["role"],
+                                 organisation=data["organisation"], places=list(data["places"]))
+        except ValidationError as exc:
+            _form_errors_to(form, exc)
+        else:
+            messages.success(request, _("The role was saved."))
+            return redirect("user_detail", programme.code, member.pk)
+    history = RoleAssignment.objects.filter(user=member, programme=programme).prefetch_related(
+        Prefetch("places")).select_related("organisation").order_by("-granted_at")
+    return render(request, "accounts/user_detail.html", {
+        "member": member, "form": form, "lock_form": LockForm(), "history": history,
+        "has_totp": Authenticator.objects.filter(user=member, type=Authenticator.Type.TOTP).exists(),
+    })
+
+
+@require_POST
+@programme_view(Role.ADMIN)
+def user_lock(request: HttpRequest, user_id: int) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    member = _member(request, user_id)
+    form = LockForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.user_lock(actor=request.user, user=member, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(email)s is locked out: all sessions and API tokens have stopped working.") % {"email": member.email})
+    return redirect("user_detail", programme.code, member.pk)
+
+
+@require_POST
+@programme_view(Role.ADMIN)
+def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    member = _member(request, user_id)
+    services.user_unlock(actor=request.user, user=member)
+    messages.success(request, _("%(email)s can sign in again.") % {"email": member.email})
+    return redirect("user_detail", programme.code, member.pk)
+
+
+@require_POST
+@programme_view(Role.ADMIN)
+def user_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    member = _member(request, user_id)
+    services.mfa_reset(actor=request.user, user=member)
+    messages.success(request, _("Two-factor sign-in was reset: %(email)s sets it up again at the next sign-in.") % {"email": member.email})
+    return redirect("user_detail", programme.code, member.pk)

@@ -1,0 +1,14 @@
+"""Settings for the test-suite: the same settings, in HAMKORI_ENV=test mode (locmem mail, a fixed
+test data key, a var/ directory of its own)."""
+
+import os
+import tempfile
+
+os.environ["HAMKORI_ENV"] = "test"
+os.environ.setdefault("HAMKORI_VAR_DIR", os.path.join(tempfile.gettempdir(), "hamkori-test-var"))
+
+from hamkori.config.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing for tests only
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.scopeapp"]  # noqa: F405

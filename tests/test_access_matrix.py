@@ -1,0 +1,89 @@
+"""The access matrix: every URL pattern's view declares who may reach it, and each role gets exactly
+that (200 / 403 / 404 / sign-in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from hamkori.core.roles import Role
+from hamkori.core.views_access import LIBRARY_VIEWS, SELF_AUTHORISING_NAMESPACES, ViewAccess
+
+
+def all_patterns(patterns: list[Any] | None = None, prefix: str = "", namespace: str = "") -> list[tuple[str, str, Any]]:
+    found = []
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or namespace
+            found += all_patterns(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            found.append((prefix + str(p.pattern), f"{namespace}:{p.name}" if namespace else (p.name or ""), p.callback))
+    return found
+
+
+def declared(name: str, callback: Any) -> ViewAccess | None:
+    return getattr(callback, "hamkori_access", None) or LIBRARY_VIEWS.get(name)
+
+
+def test_every_view_is_declared_in_the_access_matrix() -> None:
+    undeclared = [
+        (route, name)
+        for route, name, callback in all_patterns()
+        if declared(name, callback) is None and name.split(":")[0] not in SELF_AUTHORISING_NAMESPACES
+    ]
+    assert undeclared == [], f"views missing from the access matrix: {undeclared}"
+
+
+def test_matrix_has_no_stale_library_entries() -> None:
+    names = {name for _route, name, _cb in all_patterns()}
+    assert set(LIBRARY_VIEWS) - names == set()
+
+
+PROGRAMME_PAGES = [
+    (name, callback.hamkori_access)
+    for route, name, callback in all_patterns()
+    if getattr(callback, "hamkori_access", None) is not None and callback.hamkori_access.programme
+    and "<int:" not in route and "POST" not in str(getattr(callback, "__wrapped__", ""))
+]
+
+
+@pytest.mark.parametrize(("name", "access"), PROGRAMME_PAGES, ids=[n for n, _ in PROGRAMME_PAGES])
+@pytest.mark.parametrize("who", [*Role.values, "outsider", "anonymous"])
+def test_each_role_gets_what_the_matrix_says(
+    name: str, access: ViewAccess, who: str, users: dict, programme: Any, client_for: Any
+) -> None:
+    client = client_for(None if who == "anonymous" else users[who])
+    response = client.get(reverse(name, args=[programme.code]))
+    if who == "anonymous":
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    elif who == "outsider":
+        assert response.status_code == 404
+    elif who in access.roles:
+        assert response.status_code == 200, response.content[:500]
+    else:
+        assert response.status_code == 403
+        assert "role" in response.content.decode()  # the refusal gives its reason
+
+
+def test_programme_pages_of_an_unknown_code_answer_404(users: dict, client_for: Any) -> None:
+    client = client_for(users[Role.ADMIN])
+    for name, _access in PROGRAMME_PAGES:
+        assert client.get(reverse(name, args=["no-such-programme"])).status_code == 404
+
+
+def test_public_pages_answer_anonymous(client: Any, db: Any) -> None:
+    for route, name, callback in all_patterns():
+        access = declared(name, callback)
+        if access and access.public and "<" not in route and "(?P" not in route and name not in {"account_logout"}:
+            response = client.get("/" + route)
+            assert response.status_code in (200, 302, 405), (route, response.status_code)
+
+
+def test_signed_in_pages_send_anonymous_to_sign_in(client: Any, db: Any) -> None:
+    for route, name, callback in all_patterns():
+        access = declared(name, callback)
+        if access and not access.public and not access.programme and "<" not in route and "(?P" not in route:
+            response = client.get("/" + route)
+            assert response.status_code == 302 and "login" in response["Location"], (route, response.status_code)
