@@ -78,11 +78,11 @@ def programme(db: Any, orgs: dict[str, Organisation], place: Callable[[str], Pla
         start_date=dt.date(2018, 6, 25),
         end_date=dt.date(2019, 12, 31),
     )
-    programmes.programme_set_locations(
-        actor=None, programme=prog, places=[place("TJ-GB-VANJ"), place("TJ-SU-ISFARA")]
-    )
+    programmes.programme_set_locations(actor=None, programme=prog, places=[place("TJ-GB-VANJ"), place("TJ-SU-ISFARA")])
     programmes.programme_set_partner(actor=None, programme=prog, organisation=orgs["lap"], places=[place("TJ-GB-VANJ")])
-    programmes.programme_set_partner(actor=None, programme=prog, organisation=orgs["asti"], places=[place("TJ-SU-ISFARA")])
+    programmes.programme_set_partner(
+        actor=None, programme=prog, organisation=orgs["asti"], places=[place("TJ-SU-ISFARA")]
+    )
     return prog
 
 
@@ -111,7 +111,9 @@ def make_user(db: Any) -> Callable[..., User]:
 
 
 @pytest.fixture
-def users(make_user: Callable[..., User], programme: Programme, orgs: dict[str, Organisation], place: Any) -> dict[str, User]:
+def users(
+    make_user: Callable[..., User], programme: Programme, orgs: dict[str, Organisation], place: Any
+) -> dict[str, User]:
     """One user per role in ``programme`` (partner, member and liaison scoped to Vanj)."""
     vanj = [place("TJ-GB-VANJ")]
     return {

@@ -45,7 +45,10 @@ def test_lead_roles_see_everything_in_the_programme(users: dict, records: dict) 
 
 def test_partner_sees_own_districts_and_own_restricted_records_only(users: dict, records: dict) -> None:
     assert visible(users[Role.PARTNER]) == {
-        "vanj internal", "rovand internal", "vanj restricted lap", "vanj public",
+        "vanj internal",
+        "rovand internal",
+        "vanj restricted lap",
+        "vanj public",
     }
 
 
@@ -78,9 +81,13 @@ def test_viewing_a_restricted_record_is_audited(users: dict, records: dict) -> N
     staff = users[Role.STAFF]
     target = records["isfara_restricted"]
     assert get_for_user(staff, Record, pk=target.pk) == target
-    assert AuditEvent.objects.filter(actor=staff, action="record.view_restricted", object_id=str(target.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(actor=staff, action="record.view_restricted", object_id=str(target.pk)).count() == 1
+    )
     get_for_user(staff, Record, pk=records["vanj_internal"].pk)
-    assert not AuditEvent.objects.filter(actor=staff, action="record.view_restricted", object_id=str(records["vanj_internal"].pk)).exists()
+    assert not AuditEvent.objects.filter(
+        actor=staff, action="record.view_restricted", object_id=str(records["vanj_internal"].pk)
+    ).exists()
 
 
 def test_locked_user_sees_nothing(users: dict, records: dict) -> None:

@@ -8,7 +8,6 @@ import re
 import time
 from typing import Any
 
-import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.sessions.models import Session
 from django.core import mail
@@ -43,7 +42,9 @@ def test_partner_signs_in_with_password_and_totp(users: dict, programme: Any) ->
     response = sign_in(client, "partner@test.example")
     assert response["Location"] == reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session  # the password alone is not enough
-    wrong = client.post(reverse("mfa_authenticate"), {"code": "123456" if current_code(TOTP_SECRET) != "123456" else "654321"})
+    wrong = client.post(
+        reverse("mfa_authenticate"), {"code": "123456" if current_code(TOTP_SECRET) != "123456" else "654321"}
+    )
     assert wrong.status_code == 200 and "_auth_user_id" not in client.session
     assert AuditEvent.objects.filter(action="auth.second_factor_failed", actor=users[Role.PARTNER]).exists()
     ok = client.post(reverse("mfa_authenticate"), {"code": current_code(TOTP_SECRET)})
@@ -75,9 +76,17 @@ def test_repeated_failures_lock_the_account_out(users: dict, settings: Any) -> N
     assert response.status_code in (403, 429)
 
 
-def test_roles_that_need_a_second_factor_are_sent_to_set_one_up(make_user: Any, programme: Any, orgs: dict, place: Any) -> None:
-    user = make_user("new-partner@test.example", programme=programme, role=Role.PARTNER, organisation=orgs["lap"],
-                     places=[place("TJ-GB-VANJ")], totp=False)
+def test_roles_that_need_a_second_factor_are_sent_to_set_one_up(
+    make_user: Any, programme: Any, orgs: dict, place: Any
+) -> None:
+    user = make_user(
+        "new-partner@test.example",
+        programme=programme,
+        role=Role.PARTNER,
+        organisation=orgs["lap"],
+        places=[place("TJ-GB-VANJ")],
+        totp=False,
+    )
     client = Client()
     sign_in(client, user.email)
     response = client.get(reverse("programme_overview", args=[programme.code]))
@@ -121,13 +130,21 @@ def test_sign_out_kills_the_session(users: dict, client_for: Any) -> None:
 
 # --- Invitations ------------------------------------------------------------------------------------
 def invite(client: Client, programme: Any, place: Any, orgs: dict, **extra: Any) -> Any:
-    data = {"email": "new.facilitator@test.example", "display_name": "Мавҷуда", "preferred_language": "tg",
-            "role": Role.PARTNER, "organisation": orgs["lap"].pk, "places": [place("TJ-GB-VANJ").pk], **extra}
+    data = {
+        "email": "new.facilitator@test.example",
+        "display_name": "Мавҷуда",
+        "preferred_language": "tg",
+        "role": Role.PARTNER,
+        "organisation": orgs["lap"].pk,
+        "places": [place("TJ-GB-VANJ").pk],
+        **extra,
+    }
     return client.post(reverse("user_invite", args=[programme.code]), data)
 
 
-def test_admin_invites_and_the_invitee_sets_a_password_once(users: dict, client_for: Any, programme: Any, place: Any,
-                                                            orgs: dict, django_capture_on_commit_callbacks: Any) -> None:
+def test_admin_invites_and_the_invitee_sets_a_password_once(
+    users: dict, client_for: Any, programme: Any, place: Any, orgs: dict, django_capture_on_commit_callbacks: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = invite(client_for(users[Role.ADMIN]), programme, place, orgs)
     assert response.status_code == 200
@@ -158,8 +175,13 @@ def test_admin_invites_and_the_invitee_sets_a_password_once(users: dict, client_
 
 
 def test_expired_or_forged_invitation_links_are_refused(users: dict, programme: Any, orgs: dict, place: Any) -> None:
-    issued = services.invitation_create(actor=users[Role.ADMIN], programme=programme, email="late@test.example",
-                                        role=Role.DONOR, organisation=orgs["donor"])
+    issued = services.invitation_create(
+        actor=users[Role.ADMIN],
+        programme=programme,
+        email="late@test.example",
+        role=Role.DONOR,
+        organisation=orgs["donor"],
+    )
     Invitation.objects.filter(pk=issued.invitation.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
     client = Client()
     expired = client.get(reverse("invitation_accept", args=[issued.token]))
@@ -168,8 +190,9 @@ def test_expired_or_forged_invitation_links_are_refused(users: dict, programme: 
     assert forged.status_code == 410 and "not valid" in forged.content.decode()
 
 
-def test_invitation_outside_the_programme_is_refused_and_nothing_is_created(users: dict, client_for: Any,
-                                                                           programme: Any, place: Any, orgs: dict) -> None:
+def test_invitation_outside_the_programme_is_refused_and_nothing_is_created(
+    users: dict, client_for: Any, programme: Any, place: Any, orgs: dict
+) -> None:
     response = invite(client_for(users[Role.ADMIN]), programme, place, orgs, places=[place("TJ-KT-HAMADONI").pk])
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     assert not User.objects.filter(email="new.facilitator@test.example").exists()
@@ -185,14 +208,24 @@ def test_only_admins_invite(users: dict, client_for: Any, programme: Any, place:
 
 
 # --- Managing users: mass assignment, cross-programme ------------------------------------------------
-def test_forged_fields_cannot_make_a_superuser_or_escape_the_programme(users: dict, client_for: Any, programme: Any,
-                                                                     place: Any, orgs: dict) -> None:
+def test_forged_fields_cannot_make_a_superuser_or_escape_the_programme(
+    users: dict, client_for: Any, programme: Any, place: Any, orgs: dict
+) -> None:
     partner = users[Role.PARTNER]
     url = reverse("user_detail", args=[programme.code, partner.pk])
-    response = client_for(users[Role.ADMIN]).post(url, {
-        "role": Role.PARTNER, "organisation": orgs["lap"].pk, "places": [place("TJ-GB-VANJ").pk, place("TJ-SU-ISFARA").pk],
-        "is_superuser": "on", "is_staff": "on", "programme": "other", "user": users[Role.ADMIN].pk, "email": "x@evil.example",
-    })
+    response = client_for(users[Role.ADMIN]).post(
+        url,
+        {
+            "role": Role.PARTNER,
+            "organisation": orgs["lap"].pk,
+            "places": [place("TJ-GB-VANJ").pk, place("TJ-SU-ISFARA").pk],
+            "is_superuser": "on",
+            "is_staff": "on",
+            "programme": "other",
+            "user": users[Role.ADMIN].pk,
+            "email": "x@evil.example",
+        },
+    )
     assert response.status_code == 302
     partner.refresh_from_db()
     assert (partner.is_superuser, partner.is_staff, partner.email) == (False, False, "partner@test.example")
@@ -204,14 +237,23 @@ def test_forged_fields_cannot_make_a_superuser_or_escape_the_programme(users: di
     assert ra2.pk == ra.pk
 
 
-def test_admin_cannot_reach_users_of_another_programme(users: dict, client_for: Any, programme: Any, orgs: dict) -> None:
+def test_admin_cannot_reach_users_of_another_programme(
+    users: dict, client_for: Any, programme: Any, orgs: dict
+) -> None:
     import datetime as _dt
     from decimal import Decimal
 
     from hamkori.programmes.services import programme_create
 
-    other = programme_create(actor=None, code="other", title_en="Other", lead_organisation=orgs["lead"],
-                             budget=Decimal(1), start_date=_dt.date(2020, 1, 1), end_date=_dt.date(2020, 12, 31))
+    other = programme_create(
+        actor=None,
+        code="other",
+        title_en="Other",
+        lead_organisation=orgs["lead"],
+        budget=Decimal(1),
+        start_date=_dt.date(2020, 1, 1),
+        end_date=_dt.date(2020, 12, 31),
+    )
     stranger = services.user_create(actor=None, email="stranger@test.example", password=PASSWORD)
     services.role_assign(actor=None, user=stranger, programme=other, role=Role.DONOR, organisation=orgs["donor"])
     client = client_for(users[Role.ADMIN])
@@ -235,8 +277,9 @@ def test_lock_ends_sessions_and_tokens_at_once(users: dict, client_for: Any, pro
     api = Client()
     assert api.get("/api/programmes/", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
 
-    response = client_for(users[Role.ADMIN]).post(reverse("user_lock", args=[programme.code, partner.pk]),
-                                                  {"reason": "phone seized"})
+    response = client_for(users[Role.ADMIN]).post(
+        reverse("user_lock", args=[programme.code, partner.pk]), {"reason": "phone seized"}
+    )
     assert response.status_code == 302
     after = browser.get(overview)
     assert after.status_code == 302 and "login" in after["Location"]

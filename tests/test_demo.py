@@ -36,12 +36,19 @@ def test_demo_builds_the_profile_programme_and_is_idempotent() -> None:
     assert str(programme.budget) == "309304.00" and programme.currency == "USD"
     assert (programme.start_date.isoformat(), programme.end_date.isoformat()) == ("2018-06-25", "2019-12-31")
     assert [loc.place.code for loc in programme.locations.all()] == [
-        "TJ-KT-HAMADONI", "TJ-SU-ISFARA", "TJ-KT-KUSHONIYON", "TJ-RA-NUROBOD", "TJ-GB-VANJ", "TJ-SU-ISFARA-ISFARA",
+        "TJ-KT-HAMADONI",
+        "TJ-SU-ISFARA",
+        "TJ-KT-KUSHONIYON",
+        "TJ-RA-NUROBOD",
+        "TJ-GB-VANJ",
+        "TJ-SU-ISFARA-ISFARA",
     ]
     partners = {p.organisation.name_en for p in programme.partnerships.all()}
     assert partners == {
-        "Association of Scientific and Technical Intelligentsia of Tajikistan", "Lawyers Association of Pamir",
-        "Marifatnoki", "Zarshedabonu",
+        "Association of Scientific and Technical Intelligentsia of Tajikistan",
+        "Lawyers Association of Pamir",
+        "Marifatnoki",
+        "Zarshedabonu",
     }
     assert [d.name_en for d in programme.donors.all()] == ["Public Affairs Section, United States Embassy in Dushanbe"]
     assert {a.role for a in first.accounts} == set(Role.values)

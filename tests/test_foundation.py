@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from hamkori.core.models import AuditEvent
@@ -23,8 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HAMKORI_", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("HAMKORI_", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"))
+    }
     clean.pop("DATABASE_URL", None)
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    clean.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
     )
@@ -89,8 +93,11 @@ def test_sqlite_runs_in_wal_with_full_sync(db: object) -> None:
 def test_places_cover_regions_districts_and_programme_jamoats(db: object) -> None:
     regions = set(Place.objects.filter(level="region").values_list("name_en", flat=True))
     assert regions == {
-        "Sughd Region", "Khatlon Region", "Gorno-Badakhshan Autonomous Region",
-        "Districts of Republican Subordination", "Dushanbe",
+        "Sughd Region",
+        "Khatlon Region",
+        "Gorno-Badakhshan Autonomous Region",
+        "Districts of Republican Subordination",
+        "Dushanbe",
     }
     vanj = Place.objects.get(code="TJ-GB-VANJ")
     assert (vanj.name_tg, vanj.name_ru, vanj.name_en) == ("Ванҷ", "Ванч", "Vanj")
@@ -151,8 +158,13 @@ def test_programme_dates_and_budget_are_validated(programme: object, orgs: dict)
 
     with pytest.raises(ValidationError) as excinfo:
         programmes.programme_create(
-            actor=None, code="bad", title_en="Bad", lead_organisation=orgs["lead"], budget=Decimal("-1"),
-            start_date=dt.date(2020, 1, 2), end_date=dt.date(2020, 1, 1),
+            actor=None,
+            code="bad",
+            title_en="Bad",
+            lead_organisation=orgs["lead"],
+            budget=Decimal("-1"),
+            start_date=dt.date(2020, 1, 2),
+            end_date=dt.date(2020, 1, 1),
         )
     assert set(excinfo.value.message_dict) == {"budget", "end_date"}
     from hamkori.programmes.models import Programme
@@ -163,7 +175,10 @@ def test_programme_dates_and_budget_are_validated(programme: object, orgs: dict)
 def test_partner_can_only_cover_programme_locations(programme: object, orgs: dict, place: object) -> None:
     with pytest.raises(ValidationError):
         programmes.programme_set_partner(
-            actor=None, programme=programme, organisation=orgs["lap"], places=[place("TJ-KT-HAMADONI")]  # type: ignore[operator]
+            actor=None,
+            programme=programme,
+            organisation=orgs["lap"],
+            places=[place("TJ-KT-HAMADONI")],  # type: ignore[operator]
         )
 
 
@@ -181,7 +196,9 @@ def test_overview_shows_locations_partners_budget_and_time(users: dict, client_f
     assert len(queries) <= 14, [q["sql"] for q in queries.captured_queries]
 
 
-def test_overview_query_count_does_not_grow_with_locations(users: dict, client_for: object, programme: object, place: object) -> None:
+def test_overview_query_count_does_not_grow_with_locations(
+    users: dict, client_for: object, programme: object, place: object
+) -> None:
     client = client_for(users["admin"])  # type: ignore[operator]
     url = reverse("programme_overview", args=[programme.code])  # type: ignore[attr-defined]
     client.get(url)

@@ -13,11 +13,20 @@ from hamkori.core.roles import Role
 
 def pages(programme: Any) -> list[str]:
     return [
-        reverse("home"), reverse("account_login"), reverse("account_reset_password"), reverse("place_list"),
-        reverse("place_detail", args=["TJ-GB-VANJ"]), reverse("programme_overview", args=[programme.code]),
-        reverse("audit_list", args=[programme.code]), reverse("user_list", args=[programme.code]),
-        reverse("user_invite", args=[programme.code]), reverse("account_settings"), reverse("api_tokens"),
-        reverse("mfa_index"), "/api/openapi.json", "/no-such-page/",
+        reverse("home"),
+        reverse("account_login"),
+        reverse("account_reset_password"),
+        reverse("place_list"),
+        reverse("place_detail", args=["TJ-GB-VANJ"]),
+        reverse("programme_overview", args=[programme.code]),
+        reverse("audit_list", args=[programme.code]),
+        reverse("user_list", args=[programme.code]),
+        reverse("user_invite", args=[programme.code]),
+        reverse("account_settings"),
+        reverse("api_tokens"),
+        reverse("mfa_index"),
+        "/api/openapi.json",
+        "/no-such-page/",
     ]
 
 
@@ -56,7 +65,9 @@ def test_pages_have_no_inline_script(users: dict, programme: Any, client_for: An
 def test_cookies_are_httponly_and_samesite(users: dict, programme: Any) -> None:
     client = Client()
     client.get(reverse("account_login"))
-    response = client.post(reverse("account_login"), {"login": "member@test.example", "password": "correct-horse-battery-staple-7"})
+    response = client.post(
+        reverse("account_login"), {"login": "member@test.example", "password": "correct-horse-battery-staple-7"}
+    )
     session = response.cookies["sessionid"]
     assert session["httponly"] and session["samesite"] == "Lax"
     response = client.post(reverse("set_language"), {"language": "tg", "next": "/"})
@@ -79,9 +90,20 @@ def test_production_sends_hsts_and_secure_cookies() -> None:
         "from django.conf import settings as s;"
         "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HAMKORI_")}
-    env.update(HAMKORI_ENV="production", SECRET_KEY="Q9w8E7r6T5y4U3i2O1pA0sDfGhJkLzXcVbNm1234567890qwertyuiop", ALLOWED_HOSTS="h.example.org",
-               HAMKORI_DATA_KEY="dGVzdC1rZXktZm9yLXRoZS1oYW1rb3JpLXRlc3RzLTA=", HAMKORI_VAR_DIR="/tmp/hamkori-prod-test")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parents[1], timeout=60)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HAMKORI_", "DJANGO_SETTINGS_MODULE"))}
+    env.update(
+        HAMKORI_ENV="production",
+        SECRET_KEY="Q9w8E7r6T5y4U3i2O1pA0sDfGhJkLzXcVbNm1234567890qwertyuiop",
+        ALLOWED_HOSTS="h.example.org",
+        HAMKORI_DATA_KEY="dGVzdC1rZXktZm9yLXRoZS1oYW1rb3JpLXRlc3RzLTA=",
+        HAMKORI_VAR_DIR="/tmp/hamkori-prod-test",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=60,
+    )
     assert out.stdout.split() == ["31536000", "True", "True", "True"], out.stderr

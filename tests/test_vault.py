@@ -110,7 +110,9 @@ def test_raw_sql_read_shows_no_plaintext() -> None:
 
 def test_ciphertext_length_hides_small_differences() -> None:
     short = vault_put(actor=None, subject_key=uuid.uuid4(), data=PersonalData(full_name="Ali"))
-    longer = vault_put(actor=None, subject_key=uuid.uuid4(), data=PersonalData(full_name="Умед Саидов"))
+    longer = vault_put(
+        actor=None, subject_key=uuid.uuid4(), data=PersonalData(full_name="Умед Саидов")
+    )
     assert len(short.ciphertext) == len(longer.ciphertext)
 
 
@@ -167,7 +169,9 @@ def test_invalid_replacement_keeps_the_old_record() -> None:
     key = _put("Умед Саидов")
     with pytest.raises(ValidationError):
         vault_put(actor=None, subject_key=key, data=PersonalData(full_name="Умед", email="@@"))
-    assert vault_get(actor=None, subject_key=key, purpose="t") == PersonalData(full_name="Умед Саидов")
+    assert vault_get(actor=None, subject_key=key, purpose="t") == PersonalData(
+        full_name="Умед Саидов"
+    )
     assert vault_search("Саидов") == {key}
 
 
@@ -277,7 +281,10 @@ def test_audit_events_name_fields_never_values() -> None:
         "vault.put", "vault.read", "vault.read", "vault.rotate", "vault.erase",
     ]  # fmt: skip
     assert all(e.actor == user for e in events)
-    assert events[0].summary == {"created": True, "fields": ["full_name", "phone", "email", "address"]}
+    assert events[0].summary == {
+        "created": True,
+        "fields": ["full_name", "phone", "email", "address"],
+    }
     assert events[0].object_id == str(key)
     assert events[1].summary == {"purpose": "follow-up call", "found": True}
     dump = json.dumps(
@@ -315,7 +322,12 @@ def test_rotation_reencrypts_records_and_two_factor_secrets(settings: Any) -> No
     assert vault_key_status() == {crypto.key_id(KEY_B): 3}
     assert VaultRecord.objects.get(subject_key=latin).ciphertext != old_cipher
     again = vault_rotate(actor=None)
-    assert (again.reencrypted, again.reindexed, again.totp_secrets, again.recovery_codes) == (0, 0, 0, 0)
+    assert (again.reencrypted, again.reindexed, again.totp_secrets, again.recovery_codes) == (
+        0,
+        0,
+        0,
+        0,
+    )
 
     # The old key removed: still everything reads, searches and signs in.
     settings.HAMKORI_DATA_KEYS = [KEY_B]

@@ -20,7 +20,10 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     organisation = forms.ModelChoiceField(label=_("On behalf of"), queryset=Organisation.objects.none(), required=False)
     places = forms.ModelMultipleChoiceField(
-        label=_("Districts"), queryset=Place.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Districts"),
+        queryset=Place.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("For partners, working-group members and liaisons: the districts they may see."),
     )
 
@@ -48,14 +51,20 @@ class InviteForm(RoleForm):
 
 
 class LockForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False,
-                             help_text=_("For example: phone lost or seized."))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=200, required=False, help_text=_("For example: phone lost or seized.")
+    )
 
 
 class SetPasswordForm(forms.Form):
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text=password_validators_help_text_html)
-    password2 = forms.CharField(label=_("Password (again)"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html,
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,4 +83,6 @@ class SetPasswordForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80, help_text=_("What the token is for, e.g. “KoboToolbox import”."))
+    name = forms.CharField(
+        label=_("Name"), max_length=80, help_text=_("What the token is for, e.g. “KoboToolbox import”.")
+    )

@@ -38,7 +38,12 @@ class RequireSecondFactorMiddleware:
     every page sends them to the set-up page."""
 
     ALLOWED_PREFIXES = (
-        "/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/i18n/", "/static/", "/accounts/password/",
+        "/accounts/2fa/",
+        "/accounts/reauthenticate/",
+        "/accounts/logout/",
+        "/i18n/",
+        "/static/",
+        "/accounts/password/",
     )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -46,11 +51,15 @@ class RequireSecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not request.path.startswith(self.ALLOWED_PREFIXES):
-            if needs_second_factor(user) and not has_totp(user):
-                from django.shortcuts import redirect
+        if (
+            user.is_authenticated
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and needs_second_factor(user)
+            and not has_totp(user)
+        ):
+            from django.shortcuts import redirect
 
-                return redirect("mfa_activate_totp")
+            return redirect("mfa_activate_totp")
         return self.get_response(request)
 
 

@@ -67,7 +67,11 @@ class RoleAssignment(models.Model):
     programme = models.ForeignKey("programmes.Programme", on_delete=models.PROTECT, related_name="role_assignments")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("on behalf of"), null=True, blank=True, on_delete=models.PROTECT,
+        "orgs.Organisation",
+        verbose_name=_("on behalf of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     places = models.ManyToManyField("places.Place", verbose_name=_("districts"), blank=True, related_name="+")

@@ -53,9 +53,7 @@ def user_create(
     return user
 
 
-def _validate_role(
-    programme: Programme, role: str, organisation: Organisation | None, places: Sequence[Place]
-) -> None:
+def _validate_role(programme: Programme, role: str, organisation: Organisation | None, places: Sequence[Place]) -> None:
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
         errors["role"] = [_("Unknown role.")]
@@ -63,9 +61,12 @@ def _validate_role(
     kinds = ROLE_ORGANISATION_KINDS[role]
     if kinds is not None and (organisation is None or organisation.kind not in kinds):
         errors["organisation"] = [_("This role must act on behalf of an organisation of the right kind.")]
-    if role == Role.PARTNER and organisation is not None:
-        if not programme.partnerships.filter(organisation=organisation).exists():
-            errors["organisation"] = [_("This organisation is not a partner in the programme.")]
+    if (
+        role == Role.PARTNER
+        and organisation is not None
+        and not programme.partnerships.filter(organisation=organisation).exists()
+    ):
+        errors["organisation"] = [_("This organisation is not a partner in the programme.")]
     if role in PLACE_SCOPED_ROLES:
         if not places:
             errors["places"] = [_("Choose at least one district for this role.")]
@@ -91,7 +92,11 @@ def role_assign(
 ) -> RoleAssignment:
     """Give ``user`` this role in ``programme`` (replacing any role they held there)."""
     _validate_role(programme, role, organisation, places)
-    current = RoleAssignment.objects.select_for_update().filter(user=user, programme=programme, revoked_at__isnull=True).first()
+    current = (
+        RoleAssignment.objects.select_for_update()
+        .filter(user=user, programme=programme, revoked_at__isnull=True)
+        .first()
+    )
     if current is not None:
         same = (
             current.role == role
@@ -121,7 +126,11 @@ def role_assign(
 
 @transaction.atomic
 def role_revoke(*, actor: Any, user: User, programme: Programme) -> None:
-    current = RoleAssignment.objects.select_for_update().filter(user=user, programme=programme, revoked_at__isnull=True).first()
+    current = (
+        RoleAssignment.objects.select_for_update()
+        .filter(user=user, programme=programme, revoked_at__isnull=True)
+        .first()
+    )
     if current is None:
         return
     current.revoked_at = timezone.now()
@@ -162,8 +171,12 @@ def _invitation_mail(*, user: User, programme: Programme, url: str, actor: Any) 
             "%(inviter)s has invited you to the programme “%(programme)s” in Hamkori.\n\n"
             "Open this link within %(days)s days to choose your password:\n%(url)s\n\n"
             "If you did not expect this message, ignore it."
-        ) % {"inviter": actor.display_name or actor.email if actor else "Hamkori", "programme": programme.title,
-             "days": INVITATION_DAYS, "url": url}
+        ) % {
+            "inviter": actor.display_name or actor.email if actor else "Hamkori",
+            "programme": programme.title,
+            "days": INVITATION_DAYS,
+            "url": url,
+        }
     send_mail(subject, body, None, [user.email])
 
 
@@ -189,11 +202,16 @@ def invitation_create(
     elif user.has_usable_password():
         raise ValidationError({"email": [_("This person already has an account: assign a role instead.")]})
     role_assign(actor=actor, user=user, programme=programme, role=role, organisation=organisation, places=places)
-    Invitation.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    Invitation.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     token, token_digest = new_token()
     invitation = Invitation.objects.create(
-        user=user, programme=programme, invited_by=actor if getattr(actor, "pk", None) else None,
-        token_digest=token_digest, expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+        user=user,
+        programme=programme,
+        invited_by=actor if getattr(actor, "pk", None) else None,
+        token_digest=token_digest,
+        expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
     )
     url = base_url.rstrip("/") + reverse("invitation_accept", args=[token])
     audit.record(actor=actor, action="user.invite", obj=user, programme=programme, summary={"role": role})
@@ -209,7 +227,9 @@ class InvitationInvalid(Exception):
 
 def invitation_check(token: str) -> Invitation:
     """The usable invitation for ``token``, or InvitationInvalid with a reason a person understands."""
-    invitation = Invitation.objects.select_related("user", "programme").filter(token_digest=token_digest_of(token)).first()
+    invitation = (
+        Invitation.objects.select_related("user", "programme").filter(token_digest=token_digest_of(token)).first()
+    )
     if invitation is None or invitation.revoked_at is not None:
         raise InvitationInvalid(_("This invitation link is not valid. Ask your administrator for a new one."))
     if invitation.used_at is not None:
@@ -268,7 +288,12 @@ def user_lock(*, actor: Any, user: User, reason: str = "") -> None:
     user.save(update_fields=["locked_at", "locked_reason", "is_active"])
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=user.locked_at)
     sessions = _end_sessions(user)
-    audit.record(actor=actor, action="user.lock", obj=user, summary={"reason": reason[:200], "sessions": sessions, "tokens": tokens})
+    audit.record(
+        actor=actor,
+        action="user.lock",
+        obj=user,
+        summary={"reason": reason[:200], "sessions": sessions, "tokens": tokens},
+    )
 
 
 @transaction.atomic
@@ -290,7 +315,9 @@ def mfa_reset(*, actor: Any, user: User) -> int:
 
     removed, _detail = Authenticator.objects.filter(user=user).delete()
     sessions = _end_sessions(user)
-    audit.record(actor=actor, action="user.mfa_reset", obj=user, summary={"authenticators": removed, "sessions": sessions})
+    audit.record(
+        actor=actor, action="user.mfa_reset", obj=user, summary={"authenticators": removed, "sessions": sessions}
+    )
     return removed
 
 
@@ -315,7 +342,9 @@ def api_token_revoke(*, actor: User, api_token: ApiToken) -> None:
 
 def api_token_user(token: str) -> User | None:
     """The active, unlocked user owning a live token, or None."""
-    api_token = ApiToken.objects.select_related("user").filter(token_digest=digest(token), revoked_at__isnull=True).first()
+    api_token = (
+        ApiToken.objects.select_related("user").filter(token_digest=digest(token), revoked_at__isnull=True).first()
+    )
     if api_token is None or api_token.user.locked_at is not None or not api_token.user.is_active:
         return None
     now = timezone.now()

@@ -97,8 +97,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
         .order_by("role", "user__email")
     )
     with_totp = set(
-        Authenticator.objects.filter(type=Authenticator.Type.TOTP, user__role_assignments__programme=programme)
-        .values_list("user_id", flat=True)
+        Authenticator.objects.filter(
+            type=Authenticator.Type.TOTP, user__role_assignments__programme=programme
+        ).values_list("user_id", flat=True)
     )
     return render(request, "accounts/user_list.html", {"assignments": assignments, "with_totp": with_totp})
 
@@ -112,9 +113,15 @@ def user_invite(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             issued = services.invitation_create(
-                actor=request.user, programme=programme, email=data["email"], role=data["role"],
-                organisation=data["organisation"], places=list(data["places"]), display_name=data["display_name"],
-                preferred_language=data["preferred_language"], base_url=request.build_absolute_uri("/"),
+                actor=request.user,
+                programme=programme,
+                email=data["email"],
+                role=data["role"],
+                organisation=data["organisation"],
+                places=list(data["places"]),
+                display_name=data["display_name"],
+                preferred_language=data["preferred_language"],
+                base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
             _form_errors_to(form, exc)
@@ -129,26 +136,48 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     member = _member(request, user_id)
     current = (
         RoleAssignment.objects.filter(user=member, programme=programme, revoked_at__isnull=True)
-        .prefetch_related("places").first()
+        .prefetch_related("places")
+        .first()
     )
-    initial = {"role": current.role, "organisation": current.organisation_id, "places": list(current.places.all())} if current else {}
+    initial = (
+        {"role": current.role, "organisation": current.organisation_id, "places": list(current.places.all())}
+        if current
+        else {}
+    )
     form = RoleForm(request.POST or None, programme=programme, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.role_assign(actor=request.user, user=member, programme=programme, role=data["role"],
-                                 organisation=data["organisation"], places=list(data["places"]))
+            services.role_assign(
+                actor=request.user,
+                user=member,
+                programme=programme,
+                role=data["role"],
+                organisation=data["organisation"],
+                places=list(data["places"]),
+            )
         except ValidationError as exc:
             _form_errors_to(form, exc)
         else:
             messages.success(request, _("The role was saved."))
             return redirect("user_detail", programme.code, member.pk)
-    history = RoleAssignment.objects.filter(user=member, programme=programme).prefetch_related(
-        Prefetch("places")).select_related("organisation").order_by("-granted_at")
-    return render(request, "accounts/user_detail.html", {
-        "member": member, "form": form, "lock_form": LockForm(), "history": history,
-        "has_totp": Authenticator.objects.filter(user=member, type=Authenticator.Type.TOTP).exists(),
-    })
+    history = (
+        RoleAssignment.objects.filter(user=member, programme=programme)
+        .prefetch_related(Prefetch("places"))
+        .select_related("organisation")
+        .order_by("-granted_at")
+    )
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "member": member,
+            "form": form,
+            "lock_form": LockForm(),
+            "history": history,
+            "has_totp": Authenticator.objects.filter(user=member, type=Authenticator.Type.TOTP).exists(),
+        },
+    )
 
 
 @require_POST
@@ -163,7 +192,10 @@ def user_lock(request: HttpRequest, user_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("%(email)s is locked out: all sessions and API tokens have stopped working.") % {"email": member.email})
+        messages.success(
+            request,
+            _("%(email)s is locked out: all sessions and API tokens have stopped working.") % {"email": member.email},
+        )
     return redirect("user_detail", programme.code, member.pk)
 
 
@@ -183,5 +215,8 @@ def user_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     member = _member(request, user_id)
     services.mfa_reset(actor=request.user, user=member)
-    messages.success(request, _("Two-factor sign-in was reset: %(email)s sets it up again at the next sign-in.") % {"email": member.email})
+    messages.success(
+        request,
+        _("Two-factor sign-in was reset: %(email)s sets it up again at the next sign-in.") % {"email": member.email},
+    )
     return redirect("user_detail", programme.code, member.pk)

@@ -5,7 +5,8 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from hamkori.api.auth import BearerToken
-
+from hamkori.groups.api import router as groups_router
+from hamkori.people.api import router as people_router
 from hamkori.places.api import router as places_router
 from hamkori.programmes.api import router as programmes_router
 
@@ -16,5 +17,7 @@ api = NinjaAPI(
     docs_url=None,  # the interactive docs need inline scripts our CSP forbids; use openapi.json
     urls_namespace="api",
 )
+api.add_router("/groups", groups_router)
+api.add_router("/people", people_router)
 api.add_router("/places", places_router)
 api.add_router("/programmes", programmes_router)

@@ -29,14 +29,19 @@ VAR_DIR = Path(env.str("HAMKORI_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)
 
-DEV_SECRET_KEY = "django-insecure-hamkori-development-only-never-use-in-production-0123456789"
+DEV_SECRET_KEY = "django-insecure-hamkori-development-only-never-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=HAMKORI_ENV == "development")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 if PRODUCTION:
-    if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
+    if (
+        not SECRET_KEY
+        or SECRET_KEY == DEV_SECRET_KEY
+        or len(SECRET_KEY) < 50
+        or SECRET_KEY.startswith("django-insecure")
+    ):
         raise ImproperlyConfigured("Production needs SECRET_KEY: at least 50 random characters.")
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         raise ImproperlyConfigured("Production needs ALLOWED_HOSTS: the host names this site answers to.")
@@ -50,6 +55,8 @@ INSTALLED_APPS = [
     "hamkori.orgs",
     "hamkori.programmes",
     "hamkori.vault",
+    "hamkori.people",
+    "hamkori.groups",
     "hamkori.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -120,10 +127,7 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
                 "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=FULL;"
-                    "PRAGMA foreign_keys=ON;"
-                    "PRAGMA busy_timeout=20000;"
+                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON;PRAGMA busy_timeout=20000;"
                 ),
             },
         }
@@ -275,5 +279,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("HAMKORI_LOG_LEVEL", default="WARNING")},
 }
 
-HAMKORI_DEMO_PASSWORD = "hamkori-demo-2018"
+HAMKORI_DEMO_PASSWORD = "hamkori-demo-2018"  # noqa: S105 (printed by the demo; refused in production)
 HAMKORI_SITE_NAME = _("Hamkori")

@@ -7,7 +7,7 @@ import tempfile
 os.environ["HAMKORI_ENV"] = "test"
 os.environ.setdefault("HAMKORI_VAR_DIR", os.path.join(tempfile.gettempdir(), "hamkori-test-var"))
 
-from hamkori.config.settings import *  # noqa: E402, F403
+from hamkori.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing for tests only
 

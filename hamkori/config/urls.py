@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from hamkori.core import views as core_views
+from hamkori.programmes import views as programme_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -8,8 +9,8 @@ urlpatterns = [
     path("accounts/", include("hamkori.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("places/", include("hamkori.places.urls")),
+    path("organisations/", programme_views.organisation_list, name="organisation_list"),
     path("p/", include("hamkori.programmes.urls")),
     path("api/", include("hamkori.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
-

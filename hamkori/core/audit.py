@@ -17,9 +17,8 @@ class RequestContext:
     ip_address: str | None = None
 
 
-_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "hamkori_request", default=RequestContext()
-)
+_NO_REQUEST = RequestContext()  # frozen, so sharing it as the default is safe
+_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("hamkori_request", default=_NO_REQUEST)
 
 
 def set_request_context(ctx: RequestContext) -> contextvars.Token[RequestContext]:

@@ -1,7 +1,8 @@
 """Encryption at rest for personal data, with the key(s) in HAMKORI_DATA_KEY — never SECRET_KEY.
 
 Keys are Fernet keys (AES-128-CBC + HMAC-SHA256), newest first: the first encrypts, every key
-decrypts, so rows written under an old key still read while ``hamkori rotate-keys`` re-encrypts them.
+decrypts, so rows written under an old key still read while ``hamkori rotate-keys`` re-encrypts
+them.
 Blind indexes (keyed hashes of name tokens) use a key derived from each data key; rotation
 recomputes them.
 
@@ -60,7 +61,9 @@ def decrypt(token: str) -> str:
     try:
         return fernet().decrypt(_ascii(token)).decode("utf-8")
     except InvalidToken as exc:
-        raise ValueError("This value was encrypted under a key that is no longer configured.") from exc
+        raise ValueError(
+            "This value was encrypted under a key that is no longer configured."
+        ) from exc
 
 
 def rotate(token: str) -> str:
@@ -68,7 +71,9 @@ def rotate(token: str) -> str:
     try:
         return fernet().rotate(_ascii(token)).decode("ascii")
     except InvalidToken as exc:
-        raise ValueError("This value was encrypted under a key that is no longer configured.") from exc
+        raise ValueError(
+            "This value was encrypted under a key that is no longer configured."
+        ) from exc
 
 
 def is_current(token: str) -> bool:

@@ -54,7 +54,20 @@ class DisclosureError(ValueError):
     recoverable (for example a 2x2 table of ones: the grand total "<5" and four cells that are
     each at least 1 force every cell to be 1). Callers should show the table without totals, at
     a coarser level, or not at all.
+
+    ``cells`` names the counts that would be given away, as ``(row, column)`` labels where
+    ``None`` stands for "Total" (for a series the column is always ``None``).
     """
+
+    def __init__(self, message: str, cells: Sequence[tuple[str | None, str | None]] = ()) -> None:
+        super().__init__(message)
+        self.cells = list(cells)
+
+
+class _Unprotectable(Exception):
+    def __init__(self, keys: list[Key]) -> None:
+        super().__init__(keys)
+        self.keys = keys
 
 
 @dataclass(frozen=True)
@@ -106,9 +119,7 @@ class SafeTable:
                 line.append(str(self.row_totals[index]))
             out.append(line)
         if self.grand_total is not None:
-            out.append(
-                [total_label, *(str(c) for c in self.column_totals), str(self.grand_total)]
-            )
+            out.append([total_label, *(str(c) for c in self.column_totals), str(self.grand_total)])
         return out
 
 
@@ -123,9 +134,7 @@ class SafeSeries:
     def items(self) -> list[tuple[str, Cell]]:
         return list(zip(self.labels, self.cells, strict=True))
 
-    def as_rows(
-        self, *, total_label: str = "Total", header: Sequence[str] | None = None
-    ) -> list[list[str]]:
+    def as_rows(self, *, total_label: str = "Total", header: Sequence[str] | None = None) -> list[list[str]]:
         """Optional header row, one ``[label, value]`` row per cell and the total row."""
         out = [list(header)] if header is not None else []
         out.extend([label, str(cell)] for label, cell in self.items())
@@ -208,9 +217,7 @@ def _moves(value: int, primary: bool, threshold: int) -> tuple[bool, bool]:
     return True, value - 1 >= threshold
 
 
-def _residual(
-    p: _Problem, hidden: set[Key], primary: set[Key], threshold: int
-) -> dict[int, list[tuple[int, Key]]]:
+def _residual(p: _Problem, hidden: set[Key], primary: set[Key], threshold: int) -> dict[int, list[tuple[int, Key]]]:
     """Arcs ``node → (node, entry)``: ``tail → head`` when the entry's carried amount can grow
     by one, ``head → tail`` when it can shrink by one."""
     graph: dict[int, list[tuple[int, Key]]] = {}
@@ -249,9 +256,7 @@ def _movable(p: _Problem, graph: dict[int, list[tuple[int, Key]]], k: Key) -> bo
     arcs = graph.get(tail, []), graph.get(head, [])
     grows = any(key == k for _, key in arcs[0])
     shrinks = any(key == k for _, key in arcs[1])
-    return (grows and _reaches(graph, head, tail, k)) or (
-        shrinks and _reaches(graph, tail, head, k)
-    )
+    return (grows and _reaches(graph, head, tail, k)) or (shrinks and _reaches(graph, tail, head, k))
 
 
 def _pinned(p: _Problem, hidden: set[Key], primary: set[Key], threshold: int) -> list[Key]:
@@ -280,9 +285,7 @@ def _close_lines(p: _Problem, hidden: set[Key]) -> None:
                 changed = True
 
 
-def _hide_more(
-    p: _Problem, hidden: set[Key], primary: set[Key], threshold: int, target: Key
-) -> None:
+def _hide_more(p: _Problem, hidden: set[Key], primary: set[Key], threshold: int, target: Key) -> None:
     """Hide one more entry so that ``target`` (a pinned small count) gets a chance to move:
     first one from the target's own lines that alone frees it, then one from anywhere that
     alone frees it, else the best-ranked entry of the target's lines (or of the table)."""
@@ -300,7 +303,7 @@ def _hide_more(
             hidden.add(candidate)
             return
     if not anywhere:  # unreachable: _suppress checks first that hiding everything is enough
-        raise DisclosureError("no further cell can be hidden")
+        raise _Unprotectable([target])
     hidden.add((local or anywhere)[0])
 
 
@@ -310,10 +313,8 @@ def _suppress(p: _Problem, threshold: int) -> tuple[set[Key], set[Key]]:
     if not primary:
         return set(), set()
     everything = {k for k, v in p.values.items() if v > 0}
-    if any(k in primary for k in _pinned(p, everything, primary, threshold)):
-        raise DisclosureError(
-            "a small count would be recoverable even with every non-zero cell and total hidden"
-        )
+    if doomed := [k for k in _pinned(p, everything, primary, threshold) if k in primary]:
+        raise _Unprotectable(doomed)
     hidden = set(primary)
     while True:
         _close_lines(p, hidden)
@@ -330,6 +331,9 @@ def _cell(value: int, key: Key, hidden: set[Key], primary: set[Key], label: str)
     if key in hidden:
         return Cell(None, True, key in primary, label)
     return Cell(value, False, False, label)
+
+
+_REFUSAL = "a small count would be recoverable even with every non-zero count and total hidden"
 
 
 # --- public API --------------------------------------------------------------------------------
@@ -380,8 +384,12 @@ def protect(
 
     grid = [[*line, sum(line)] for line in body]
     grid.append([sum(line[j] for line in grid) for j in range(len(columns) + 1)])
-    hidden, primary = _suppress(_table_problem(grid), threshold)
     n, m = len(rows), len(columns)
+    try:
+        hidden, primary = _suppress(_table_problem(grid), threshold)
+    except _Unprotectable as error:
+        where = [(rows[i] if i < n else None, columns[j] if j < m else None) for i, j in error.keys]
+        raise DisclosureError(_REFUSAL, where) from None
 
     def at(i: int, j: int) -> Cell:
         return _cell(grid[i][j], (i, j), hidden, primary, label)
@@ -414,7 +422,11 @@ def protect_series(
     if not show_total:
         return SafeSeries(labels, [protect_count(v, threshold=threshold) for v in values], None)
     problem = _series_problem(values)
-    hidden, primary = _suppress(problem, threshold)
     n = len(values)
+    try:
+        hidden, primary = _suppress(problem, threshold)
+    except _Unprotectable as error:
+        where = [(labels[j] if j < n else None, None) for _, j in error.keys]
+        raise DisclosureError(_REFUSAL, where) from None
     cells = [_cell(v, (0, j), hidden, primary, label) for j, v in enumerate(values)]
     return SafeSeries(labels, cells, _cell(problem.values[0, n], (0, n), hidden, primary, label))

@@ -16,7 +16,6 @@ Rules for this module:
 * ``scripts/check_translations.py`` fails if a msgid here no longer exists in the installed
   libraries (after an upgrade changed or dropped it): update the entry and translate it again.
 """
-# ruff: noqa: E501, RUF001
 
 from __future__ import annotations
 
@@ -53,9 +52,7 @@ LIBRARY_STRINGS: tuple[str, ...] = (
     _("Code"),
     # --- django-allauth: account pages (allauth/templates/account/*.html)
     _("Password Reset"),
-    _(
-        "Forgotten your password? Enter your email address below, and we'll send you an email allowing you to reset it."
-    ),
+    _("Forgotten your password? Enter your email address below, and we'll send you an email allowing you to reset it."),
     _("Reset My Password"),
     _("Please contact us if you have any trouble resetting your password."),
     _(

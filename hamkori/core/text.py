@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF003  (this module is about Cyrillic letters that look Latin)
 """Text helpers shared by search, the personal-data vault's blind index and duplicate finding.
 
 :func:`name_key` reduces a name written in Tajik Cyrillic, Russian Cyrillic or Latin to one Latin
@@ -30,7 +31,7 @@ _LATIN_SPECIAL = {
     "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ß": "ss",
 }  # fmt: skip
 # Apostrophes and hamza/ayn marks (Ma'ruf, Maʼruf, Маъруф) vanish rather than split a name.
-_APOSTROPHES = re.compile("['`´ʹʺʻʼʽʾʿˈ‘’‛′]")  # noqa: RUF001
+_APOSTROPHES = re.compile("['`´ʹʺʻʼʽʾʿˈ‘’‛′]")
 # Latin spellings folded to the same skeleton (applied in order, repeatedly, until nothing changes).
 _LATIN_SEQ = [
     ("dzh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"), ("q", "k"), ("x", "h"), ("w", "v"),
@@ -71,8 +72,8 @@ def name_key(value: str) -> str:
     # Cyrillic letter left bare by that.
     text = _transliterate(strip_accents(text).casefold())
     text = _NON_WORD.sub(" ", text)
-    # Every rule shortens the text or swaps q/x/w for letters no rule produces, so this ends; looping
-    # makes the result a fixed point (one rule can expose another: "kkh" → "kh" → "h").
+    # Every rule shortens the text or swaps q/x/w for letters no rule produces, so this ends;
+    # looping makes the result a fixed point (one rule can expose another: "kkh" → "kh" → "h").
     while (folded := _fold_latin(text)) != text:
         text = folded
     return " ".join(text.split())

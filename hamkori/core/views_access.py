@@ -53,7 +53,11 @@ def superuser_only(view: View) -> View:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not request.user.is_superuser:
-            deny(request.user, f"view.{view.__name__}", reason=_("Only an installation administrator may open this page."))
+            deny(
+                request.user,
+                f"view.{view.__name__}",
+                reason=_("Only an installation administrator may open this page."),
+            )
         return view(request, *args, **kwargs)
 
     wrapped.hamkori_access = ViewAccess(superuser=True)  # type: ignore[attr-defined]

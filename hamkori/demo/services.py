@@ -16,6 +16,7 @@ from django.db import transaction
 from hamkori.accounts import services as accounts
 from hamkori.accounts.models import User
 from hamkori.core.roles import MFA_REQUIRED_ROLES, Role
+from hamkori.demo.people import build_people_and_groups
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.places.models import Place
@@ -52,7 +53,13 @@ ORGANISATIONS = {
         "Association of Scientific and Technical Intelligentsia of Tajikistan",
         "ASTI",
     ),
-    "lap": ("partner", "Ассотсиатсияи ҳуқуқшиносони Помир", "Ассоциация юристов Памира", "Lawyers Association of Pamir", "LAP"),
+    "lap": (
+        "partner",
+        "Ассотсиатсияи ҳуқуқшиносони Помир",
+        "Ассоциация юристов Памира",
+        "Lawyers Association of Pamir",
+        "LAP",
+    ),
     "marifatnoki": ("partner", "Маърифатнокӣ", "Маърифатноки", "Marifatnoki", ""),
     "zarshedabonu": ("partner", "Заршедабону", "Заршедабону", "Zarshedabonu", ""),
     "police_vanj": (
@@ -183,4 +190,8 @@ def build_demo() -> DemoResult:
         if needs_mfa:
             accounts.totp_activate(actor=None, user=user, secret=secret)
         result.accounts.append(DemoAccount(role, email, name, secret if needs_mfa else None))
+
+    owners = {code: orgs[key] for key, codes in PARTNER_LOCATIONS.items() for code in codes}
+    admin = User.objects.get(email=f"admin@{EMAIL_DOMAIN}")
+    build_people_and_groups(programme=programme, admin=admin, owners=owners, rng=rng)
     return result

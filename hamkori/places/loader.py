@@ -17,7 +17,18 @@ from typing import Any
 from hamkori.core.text import name_key
 
 DATA_FILE = Path(__file__).parent / "data" / "tajikistan.csv"
-COLUMNS = ["code", "level", "parent_code", "name_tg", "name_ru", "name_en", "aliases", "valid_from", "valid_to", "source"]
+COLUMNS = [
+    "code",
+    "level",
+    "parent_code",
+    "name_tg",
+    "name_ru",
+    "name_en",
+    "aliases",
+    "valid_from",
+    "valid_to",
+    "source",
+]
 LEVELS = {"country", "region", "district", "city", "jamoat", "town", "village", "mahalla"}
 
 
@@ -101,9 +112,7 @@ def validate(rows: list[dict[str, str]], existing_codes: set[str]) -> list[dict[
                 "valid_from_precision": precision,
                 "valid_to": valid_to,
                 "source": (row.get("source") or "").strip()[:500],
-                "search_text": " ".join(
-                    sorted({name_key(n) for n in names if n} | {n.casefold() for n in names if n})
-                ),
+                "search_text": " ".join(sorted({name_key(n) for n in names if n} | {n.casefold() for n in names if n})),
             }
         )
     if errors:
@@ -117,7 +126,18 @@ def load(place_model: Any, source: str | bytes | Path | Iterable[str] = DATA_FIL
     existing = {p.code: p for p in place_model.objects.all()}
     clean = validate(rows, set(existing))
     result = LoadResult()
-    fields = ["level", "name_tg", "name_ru", "name_en", "aliases", "valid_from", "valid_from_precision", "valid_to", "source", "search_text"]
+    fields = [
+        "level",
+        "name_tg",
+        "name_ru",
+        "name_en",
+        "aliases",
+        "valid_from",
+        "valid_from_precision",
+        "valid_to",
+        "source",
+        "search_text",
+    ]
     for row in clean:
         parent = existing.get(row["parent_code"]) if row["parent_code"] else None
         path = f"{parent.path if parent else '/'}{row['code']}/"

@@ -63,7 +63,7 @@ class Place(TrilingualName, TimeStampedModel):
         verbose_name_plural = _("places")
 
     def ancestors(self) -> list[Place]:
-        codes = [c for c in self.path.strip("/").split("/")][:-1]
+        codes = self.path.strip("/").split("/")[:-1]
         by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
         return [by_code[c] for c in codes if c in by_code]
 

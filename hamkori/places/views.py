@@ -13,7 +13,9 @@ def place_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     places = Place.objects.select_related("parent")
     if query:
-        places = places.filter(Q(search_text__contains=name_key(query)) | Q(search_text__contains=query.casefold()) | Q(code__iexact=query))[:100]
+        places = places.filter(
+            Q(search_text__contains=name_key(query)) | Q(search_text__contains=query.casefold()) | Q(code__iexact=query)
+        )[:100]
     else:
         places = places.filter(depth__lte=2)
     template = "places/_results.html" if request.headers.get("HX-Request") else "places/list.html"

@@ -56,7 +56,9 @@ class Programme(TimeStampedModel):
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
         constraints = [
-            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="programme_dates_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="programme_dates_ordered"
+            ),
             models.CheckConstraint(condition=models.Q(budget__gte=0), name="programme_budget_not_negative"),
         ]
 
@@ -115,9 +117,7 @@ class ProgrammePartner(models.Model):
 
     class Meta:
         ordering = ["organisation__name_en"]
-        constraints = [
-            models.UniqueConstraint(fields=["programme", "organisation"], name="programme_partner_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["programme", "organisation"], name="programme_partner_unique")]
 
     def __str__(self) -> str:
         return str(self.organisation)

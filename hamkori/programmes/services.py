@@ -17,8 +17,19 @@ from hamkori.places.models import Place
 from hamkori.programmes.models import Currency, Programme, ProgrammeLocation, ProgrammePartner
 
 FIELDS = [
-    "title_tg", "title_ru", "title_en", "summary_tg", "summary_ru", "summary_en",
-    "lead_organisation", "budget", "currency", "start_date", "end_date", "time_zone", "country",
+    "title_tg",
+    "title_ru",
+    "title_en",
+    "summary_tg",
+    "summary_ru",
+    "summary_en",
+    "lead_organisation",
+    "budget",
+    "currency",
+    "start_date",
+    "end_date",
+    "time_zone",
+    "country",
 ]
 
 
@@ -49,20 +60,33 @@ def programme_create(
     donors: Sequence[Organisation] = (),
     **values: Any,
 ) -> Programme:
-    data = {"lead_organisation": lead_organisation, "budget": budget, "currency": currency,
-            "start_date": start_date, "end_date": end_date, **values}
+    data = {
+        "lead_organisation": lead_organisation,
+        "budget": budget,
+        "currency": currency,
+        "start_date": start_date,
+        "end_date": end_date,
+        **values,
+    }
     _validate(data)
     if Programme.objects.filter(code=code).exists():
         raise ValidationError({"code": [_("A programme with this code already exists.")]})
     programme = Programme.objects.create(code=code, **data)
     programme.donors.set(donors)
-    audit.record(actor=actor, action="programme.create", obj=programme, programme=programme,
-                 summary={"code": code, "budget": budget, "currency": currency})
+    audit.record(
+        actor=actor,
+        action="programme.create",
+        obj=programme,
+        programme=programme,
+        summary={"code": code, "budget": budget, "currency": currency},
+    )
     return programme
 
 
 @transaction.atomic
-def programme_update(*, actor: Any, programme: Programme, donors: Sequence[Organisation] | None = None, **values: Any) -> Programme:
+def programme_update(
+    *, actor: Any, programme: Programme, donors: Sequence[Organisation] | None = None, **values: Any
+) -> Programme:
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
@@ -114,6 +138,10 @@ def programme_set_partner(
     new = sorted(p.code for p in places)
     if created or old != new:
         partnership.places.set(places)
-        audit.record(actor=actor, action="programme.partner", obj=programme,
-                     summary={"organisation": organisation.name_en, "places": new, "created": created})
+        audit.record(
+            actor=actor,
+            action="programme.partner",
+            obj=programme,
+            summary={"organisation": organisation.name_en, "places": new, "created": created},
+        )
     return partnership

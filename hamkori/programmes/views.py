@@ -1,8 +1,19 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from hamkori.core.views_access import programme_view
+from hamkori.core.access import require
+from hamkori.core.roles import Role
+from hamkori.core.views_access import programme_view, signed_in, superuser_only
+from hamkori.orgs.models import Organisation
+from hamkori.orgs.services import organisation_upsert
+from hamkori.people.views import errors_to_form
+from hamkori.programmes import services
+from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm
 
 
 @programme_view()
@@ -28,4 +39,125 @@ def overview(request: HttpRequest) -> HttpResponse:
             "elapsed_days": programme.elapsed_days(today),
             "elapsed_percent": programme.elapsed_percent(today),
         },
+    )
+
+
+FIELDS = [
+    "title_tg",
+    "title_ru",
+    "title_en",
+    "summary_tg",
+    "summary_ru",
+    "summary_en",
+    "lead_organisation",
+    "budget",
+    "currency",
+    "start_date",
+    "end_date",
+    "time_zone",
+]
+
+
+@superuser_only
+def programme_new(request: HttpRequest) -> HttpResponse:
+    """An installation administrator starts a new programme."""
+    form = NewProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                programme = services.programme_create(
+                    actor=request.user, code=data["code"], donors=list(data["donors"]), **{f: data[f] for f in FIELDS}
+                )
+                services.programme_set_locations(
+                    actor=request.user, programme=programme, places=list(data["locations"])
+                )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The programme was created. Add its partners and invite its users."))
+            return redirect("programme_settings", programme.code)
+    return render(request, "programmes/settings.html", {"form": form, "new": True})
+
+
+@programme_view(Role.ADMIN)
+def programme_settings(request: HttpRequest) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    require(request.user, "programme.change", programme)
+    initial = {f: getattr(programme, f) for f in FIELDS} | {
+        "lead_organisation": programme.lead_organisation_id,
+        "donors": list(programme.donors.all()),
+        "locations": [loc.place for loc in programme.locations.select_related("place")],
+    }
+    form = ProgrammeForm(request.POST or None, initial=initial)
+    partner_form = PartnerForm(programme=programme)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                services.programme_update(
+                    actor=request.user, programme=programme, donors=list(data["donors"]), **{f: data[f] for f in FIELDS}
+                )
+                current = {loc.place_id for loc in programme.locations.all()}
+                if current != {p.pk for p in data["locations"]}:
+                    services.programme_set_locations(
+                        actor=request.user, programme=programme, places=list(data["locations"])
+                    )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The programme was saved."))
+            return redirect("programme_settings", programme.code)
+    partnerships = programme.partnerships.select_related("organisation").prefetch_related("places")
+    return render(
+        request, "programmes/settings.html", {"form": form, "partner_form": partner_form, "partnerships": partnerships}
+    )
+
+
+@programme_view(Role.ADMIN)
+def programme_partner(request: HttpRequest) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    require(request.user, "programme.change", programme)
+    form = PartnerForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.programme_set_partner(
+                actor=request.user,
+                programme=programme,
+                organisation=form.cleaned_data["organisation"],
+                places=list(form.cleaned_data["places"]),
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The partner was saved."))
+            return redirect("programme_settings", programme.code)
+    return render(request, "programmes/partner.html", {"form": form})
+
+
+@signed_in
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    """Organisations are not personal data: every signed-in user may see the list; programme
+    administrators (of any programme) and installation administrators may add to it."""
+    from hamkori.core.access import grants_for
+
+    may_add = request.user.is_superuser or any(g.role == Role.ADMIN for g in grants_for(request.user))
+    form = OrganisationForm(request.POST or None) if may_add else None
+    if request.method == "POST":
+        if form is None:
+            from hamkori.core.access import deny
+
+            deny(request.user, "organisation.create", reason=_("Only programme administrators add organisations."))
+        elif form.is_valid():
+            try:
+                org, _created = organisation_upsert(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("%(name)s was saved.") % {"name": org.name})
+                return redirect("organisation_list")
+    return render(
+        request,
+        "programmes/organisations.html",
+        {"organisations": Organisation.objects.order_by("kind", "name_en"), "form": form},
     )

@@ -44,11 +44,13 @@ class PersonalData:
     address: str = ""
 
     def __repr__(self) -> str:
-        filled = ", ".join(f"{f.name}=<{'set' if getattr(self, f.name) else 'empty'}>" for f in fields(self))
+        filled = ", ".join(
+            f"{f.name}=<{'set' if getattr(self, f.name) else 'empty'}>" for f in fields(self)
+        )
         return f"PersonalData({filled})"
 
     def validated(self) -> PersonalData:
-        """A stripped copy, or :class:`ValidationError` ``{field: [message]}`` for every bad field."""
+        """A stripped copy, or ValidationError ``{field: [message]}`` for each bad field."""
         values = {
             "full_name": " ".join(str(self.full_name or "").split()),
             "phone": " ".join(str(self.phone or "").split()),
@@ -153,7 +155,7 @@ def vault_put(*, actor: Any, subject_key: uuid.UUID, data: PersonalData) -> Vaul
         action="vault.put",
         obj=record,
         object_id=str(subject_key),
-        summary={"created": created, "fields": changed, "x": clean.email},
+        summary={"created": created, "fields": changed},
     )
     return record
 
@@ -220,7 +222,12 @@ def vault_get_many(
         action="vault.read",
         object_type=OBJECT_TYPE,
         object_repr=f"{len(records)} vault records",
-        summary={"purpose": purpose, "requested": len(keys), "count": len(records), "subject_keys": found},
+        summary={
+            "purpose": purpose,
+            "requested": len(keys),
+            "count": len(records),
+            "subject_keys": found,
+        },
     )
     return {r.subject_key: _open(r) for r in records}
 
@@ -280,7 +287,7 @@ def vault_rotate(*, actor: Any, batch_size: int = 500, reindex_all: bool = False
             if not batch:
                 break
             last_pk = batch[-1].pk
-            tokens = []
+            tokens: list[NameToken] = []
             for record in batch:
                 if record.key_id != current or not crypto.is_current(record.ciphertext):
                     record.ciphertext = crypto.rotate(record.ciphertext)

@@ -28,7 +28,9 @@ class Command(BaseCommand):
         for account in result.accounts:
             line = f"  {account.role:<13} {account.email:<{width}}"
             if account.totp_secret:
-                line += f"  2FA: authenticator secret {account.totp_secret} (code now: {current_code(account.totp_secret)})"
+                line += (
+                    f"  2FA: authenticator secret {account.totp_secret} (code now: {current_code(account.totp_secret)})"
+                )
             out.write(line)
         out.write("")
         out.write("  Accounts with 2FA ask for a 6-digit code after the password. Add the secret to any")

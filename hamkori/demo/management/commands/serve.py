@@ -18,7 +18,18 @@ class Command(BaseCommand):
         addrport = options["addrport"]
         if settings.PRODUCTION:
             gunicorn = shutil.which("gunicorn") or "gunicorn"
-            os.execvp(gunicorn, [gunicorn, "hamkori.config.wsgi", "--bind", addrport, "--workers", str(options["workers"]),
-                                  "--access-logfile", "-"])
+            os.execvp(  # noqa: S606
+                gunicorn,
+                [
+                    gunicorn,
+                    "hamkori.config.wsgi",
+                    "--bind",
+                    addrport,
+                    "--workers",
+                    str(options["workers"]),
+                    "--access-logfile",
+                    "-",
+                ],
+            )
         sys.stdout.flush()
         call_command("runserver", addrport, use_reloader=False)

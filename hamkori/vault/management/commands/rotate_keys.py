@@ -60,7 +60,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Records under key {key}{label}: {count}")
         configured = len(settings.HAMKORI_DATA_KEYS)
         if set(status) <= {current}:
-            self.stdout.write(self.style.SUCCESS(f"Everything is under the newest key ({current})."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Everything is under the newest key ({current}).")
+            )
             if configured > 1:
                 self.stdout.write("The older key(s) may now be removed from HAMKORI_DATA_KEY.")
         self.stdout.write("")

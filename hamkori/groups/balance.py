@@ -1,0 +1,200 @@
+"""Representation balance of working groups, as of any date: share of women against the programme's
+target, coverage of the required sectors, young people, ethnic minorities and labour migrants.
+
+Reads only; a fixed number of queries whatever the number of groups or members."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
+
+from hamkori.groups.models import BalancePolicy, Membership, WorkingGroup
+from hamkori.people.models import AGE_BANDS, Person, Sector
+from hamkori.programmes.models import Programme
+
+MINORITY = "ethnic_minority"
+MIGRANT = "labour_migrant"
+
+
+@dataclass
+class Balance:
+    members: int = 0
+    women: int = 0
+    young: int = 0
+    minorities: int = 0
+    migrants: int = 0
+    sectors: set[str] = field(default_factory=set)
+    target_percent: int = 50
+    minimum_percent: int = 40
+    minimum_members: int = 0
+    youth_max_age: int = 30
+    required: list[Sector] = field(default_factory=list)
+
+    @property
+    def women_percent(self) -> int:
+        return round(100 * self.women / self.members) if self.members else 0
+
+    @property
+    def young_percent(self) -> int:
+        return round(100 * self.young / self.members) if self.members else 0
+
+    @property
+    def missing_sectors(self) -> list[Sector]:
+        return [s for s in self.required if s.code not in self.sectors]
+
+    @property
+    def women_below_minimum(self) -> bool:
+        return self.members == 0 or self.women_percent < self.minimum_percent
+
+    @property
+    def women_on_target(self) -> bool:
+        return self.members > 0 and self.women_percent >= self.target_percent
+
+    @property
+    def meets_minimums(self) -> bool:
+        return not self.women_below_minimum and not self.missing_sectors and self.members >= self.minimum_members
+
+    def issues(self) -> list[str]:
+        """What is missing, in words a facilitator acts on."""
+        found = []
+        if self.members < self.minimum_members:
+            found.append(_("%(n)s members of at least %(min)s") % {"n": self.members, "min": self.minimum_members})
+        if self.women_below_minimum:
+            found.append(
+                _("women %(women)s of %(members)s (below %(min)s%%)")
+                % {"women": self.women, "members": self.members, "min": self.minimum_percent}
+            )
+        elif not self.women_on_target:
+            found.append(
+                _("women %(women)s of %(members)s (target %(target)s%%)")
+                % {"women": self.women, "members": self.members, "target": self.target_percent}
+            )
+        for sector in self.missing_sectors:
+            found.append(_("no %(sector)s") % {"sector": sector.name.lower()})
+        if self.members and not self.young:
+            found.append(_("no young people (up to %(age)s)") % {"age": self.youth_max_age})
+        return found
+
+    def add(self, other: Balance) -> None:
+        self.members += other.members
+        self.women += other.women
+        self.young += other.young
+        self.minorities += other.minorities
+        self.migrants += other.migrants
+        self.sectors |= other.sectors
+
+
+def policy_for(programme: Programme) -> BalancePolicy:
+    policy = BalancePolicy.objects.filter(programme=programme).prefetch_related("required_sectors").first()
+    return policy or BalancePolicy(programme=programme)  # the defaults, until an administrator sets them
+
+
+def required_sectors(policy: BalancePolicy) -> list[Sector]:
+    return list(policy.required_sectors.all()) if policy.pk else []
+
+
+def _empty(policy: BalancePolicy) -> Balance:
+    return Balance(
+        target_percent=policy.women_target_percent,
+        minimum_percent=policy.women_minimum_percent,
+        minimum_members=policy.minimum_members,
+        youth_max_age=policy.youth_max_age,
+        required=required_sectors(policy),
+    )
+
+
+def is_young(person: Person, on: dt.date, max_age: int) -> bool:
+    if person.birth_year:
+        return on.year - person.birth_year <= max_age
+    for band, _low, high in AGE_BANDS:
+        if band == person.age_band:
+            return high <= max_age
+    return False
+
+
+def active_on(on: dt.date) -> Q:
+    return Q(joined_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on))
+
+
+def _count(balance: Balance, membership: Membership, on: dt.date) -> None:
+    person = membership.person
+    codes = {s.code for s in person.sectors.all()}
+    if membership.sector_id:
+        codes.add(membership.sector.code)  # type: ignore[union-attr]
+    balance.members += 1
+    balance.women += person.sex == "female"
+    balance.young += is_young(person, on, balance.youth_max_age)
+    balance.minorities += MINORITY in codes
+    balance.migrants += MIGRANT in codes
+    balance.sectors |= codes
+
+
+def memberships_on(groups: Iterable[WorkingGroup] | None, on: dt.date, programme: Programme | None = None):  # type: ignore[no-untyped-def]
+    qs = (
+        Membership.objects.filter(active_on(on))
+        .select_related("person", "sector")
+        .prefetch_related(Prefetch("person__sectors", queryset=Sector.objects.only("code")))
+    )
+    if groups is not None:
+        qs = qs.filter(group__in=list(groups))
+    if programme is not None:
+        qs = qs.filter(group__programme=programme)
+    return qs
+
+
+def balance_by_group(programme: Programme, groups: Iterable[WorkingGroup], on: dt.date) -> dict[int, Balance]:
+    """{group id: Balance} for the given groups, in a constant number of queries."""
+    groups = list(groups)
+    policy = policy_for(programme)
+    result = {g.pk: _empty(policy) for g in groups}
+    for membership in memberships_on(groups, on):
+        _count(result[membership.group_id], membership, on)
+    return result
+
+
+def balance_of(group: WorkingGroup, on: dt.date) -> Balance:
+    return balance_by_group(group.programme, [group], on)[group.pk]
+
+
+def balance_by_district(
+    programme: Programme, groups: Iterable[WorkingGroup], on: dt.date
+) -> tuple[dict[int, Balance], Balance]:
+    """Balance per district (over the given groups' members) and for the whole set."""
+    groups = list(groups)
+    per_group = balance_by_group(programme, groups, on)
+    policy = policy_for(programme)
+    districts: dict[int, Balance] = {}
+    total = _empty(policy)
+    for group in groups:
+        districts.setdefault(group.district_id, _empty(policy)).add(per_group[group.pk])
+        total.add(per_group[group.pk])
+    return districts, total
+
+
+def history(group: WorkingGroup, until: dt.date) -> list[tuple[dt.date, Balance]]:
+    """How the balance moved: the balance on each day the membership changed."""
+    dates = set()
+    for joined, left in group.memberships.values_list("joined_on", "left_on"):
+        if joined <= until:
+            dates.add(joined)
+        if left and left <= until:
+            dates.add(left)
+    dates.add(until)
+    rows = list(
+        Membership.objects.filter(group=group, joined_on__lte=until)
+        .select_related("person", "sector")
+        .prefetch_related(Prefetch("person__sectors", queryset=Sector.objects.only("code")))
+    )
+    policy = policy_for(group.programme)
+    points = []
+    for day in sorted(dates):
+        balance = _empty(policy)
+        for m in rows:
+            if m.joined_on <= day and (m.left_on is None or m.left_on > day):
+                _count(balance, m, day)
+        points.append((day, balance))
+    return points

@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hamkori.core.access import decide, get_for_user, require
+from hamkori.core.disclosure import DisclosureError, protect
+from hamkori.core.roles import ALL_ROLES, FIELD_ROLES, Role
+from hamkori.core.views_access import programme_view
+from hamkori.groups import services
+from hamkori.groups.balance import balance_by_district, balance_by_group, balance_of, history, policy_for, required_sectors
+from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm, MembershipForm, StatusForm
+from hamkori.groups.models import Membership, WorkingGroup
+from hamkori.people.models import Person
+from hamkori.people.views import errors_to_form, names_for
+
+READ_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER, Role.GROUP_MEMBER)
+
+
+def as_of(request: HttpRequest) -> dt.date:
+    return parse_date(request.GET.get("on", "") or "") or timezone.localdate()
+
+
+def _group(request: HttpRequest, pk: int, action: str = "view") -> WorkingGroup:
+    return get_for_user(request.user, WorkingGroup, action, pk=pk, programme=request.programme)  # type: ignore[attr-defined]
+
+
+@programme_view(*READ_ROLES)
+def group_list(request: HttpRequest) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    on = as_of(request)
+    groups = (
+        WorkingGroup.objects.visible_to(request.user)
+        .filter(programme=programme)
+        .select_related("district", "host_organisation")
+    )
+    filters = {k: request.GET.get(k, "").strip()[:40] for k in ("district", "kind", "status")}
+    if filters["district"]:
+        groups = groups.filter(district__code=filters["district"])
+    if filters["kind"] in WorkingGroup.Kind.values:
+        groups = groups.filter(kind=filters["kind"])
+    if filters["status"] in WorkingGroup.Status.values:
+        groups = groups.filter(status=filters["status"])
+    groups = list(groups)
+    balances = balance_by_group(programme, groups, on)
+    return render(
+        request,
+        "groups/list.html",
+        {
+            "rows": [(g, balances[g.pk]) for g in groups],
+            "filters": filters,
+            "on": on,
+            "districts": [loc.place for loc in programme.locations.select_related("place")],
+            "kinds": WorkingGroup.Kind.choices,
+            "statuses": WorkingGroup.Status.choices,
+            "may_create": bool(decide(request.user, "workinggroup.change", programme)),
+        },
+    )
+
+
+@programme_view(*FIELD_ROLES)
+def group_create(request: HttpRequest) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    require(request.user, "workinggroup.change", programme)
+    form = GroupForm(request.POST or None, programme=programme, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.group_create(actor=request.user, programme=programme, **form.cleaned_data)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The group was set up. Now add its members."))
+            return redirect("group_detail", programme.code, group.pk)
+    return render(request, "groups/form.html", {"form": form})
+
+
+@programme_view(*FIELD_ROLES)
+def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group(request, pk, "change")
+    form = GroupForm(
+        request.POST or None,
+        programme=group.programme,
+        user=request.user,
+        initial={
+            "name": group.name,
+            "kind": group.kind,
+            "district": group.district_id,
+            "host_organisation": group.host_organisation_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.group_update(actor=request.user, group=group, **form.cleaned_data)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            return redirect("group_detail", group.programme.code, group.pk)
+    return render(request, "groups/form.html", {"form": form, "group": group})
+
+
+def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> dict[str, Any]:
+    on = as_of(request)
+    show_past = request.GET.get("past") == "1"
+    memberships = (
+        group.memberships.select_related("person__place", "sector")
+        .prefetch_related("person__sectors")
+        .order_by("role", "joined_on")
+    )
+    if not show_past:
+        memberships = memberships.filter(joined_on__lte=on).exclude(left_on__lte=on)
+    memberships = list(memberships)
+    may_change = bool(decide(request.user, "workinggroup.change", group))
+    people = [m.person for m in memberships]
+    return {
+        "group": group,
+        "on": on,
+        "show_past": show_past,
+        "memberships": memberships,
+        "names": names_for(request.user, people, "group members") if may_change else {},
+        "balance": balance_of(group, on),
+        "history": history(group, on),
+        "status_changes": group.status_changes.select_related("changed_by"),
+        "next_statuses": [(s, WorkingGroup.Status(s).label) for s in WorkingGroup.TRANSITIONS[group.status]],
+        "may_change": may_change,
+        "may_justify": bool(decide(request.user, "workinggroup.justify_activation", group)),
+        "member_form": MembershipForm(),
+        "status_form": StatusForm(),
+        "end_form": EndMembershipForm(),
+    } | extra
+
+
+@programme_view(*READ_ROLES)
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group(request, pk)
+    return render(request, "groups/detail.html", _detail_context(request, group))
+
+
+@require_POST
+@programme_view(*FIELD_ROLES)
+def group_status(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group(request, pk, "change")
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.group_transition(actor=request.user, group=group, **form.cleaned_data)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The group is now %(status)s.")
+                % {"status": WorkingGroup.Status(form.cleaned_data["to_status"]).label.lower()},
+            )
+            return redirect("group_detail", group.programme.code, group.pk)
+    return render(request, "groups/detail.html", _detail_context(request, group, status_form=form), status=422)
+
+
+@require_POST
+@programme_view(*FIELD_ROLES)
+def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group(request, pk, "change")
+    form = MembershipForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        person = (
+            Person.objects.visible_to(request.user)
+            .filter(programme=group.programme, code=data["person"].strip().upper(), merged_into__isnull=True)
+            .first()
+        )
+        if person is None:
+            form.add_error("person", _("No person with this code in your scope."))
+        else:
+            try:
+                services.membership_add(
+                    actor=request.user,
+                    group=group,
+                    person=person,
+                    role=data["role"],
+                    sector=data["sector"],
+                    joined_on=data["joined_on"],
+                    left_on=data["left_on"],
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("%(code)s joined the group.") % {"code": person.code})
+                return redirect("group_detail", group.programme.code, group.pk)
+    return render(request, "groups/detail.html", _detail_context(request, group, member_form=form), status=422)
+
+
+@require_POST
+@programme_view(*FIELD_ROLES)
+def membership_end(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
+    group = _group(request, pk, "change")
+    membership = Membership.objects.filter(group=group, pk=membership_id).select_related("person", "group").first()
+    if membership is None:
+        raise Http404
+    form = EndMembershipForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_end(actor=request.user, membership=membership, left_on=form.cleaned_data["left_on"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(code)s left the group.") % {"code": membership.person.code})
+    return redirect("group_detail", group.programme.code, group.pk)
+
+
+@programme_view(*ALL_ROLES)
+def programme_balance(request: HttpRequest) -> HttpResponse:
+    """Representation across districts and the programme (counts of members, no individuals)."""
+    programme = request.programme  # type: ignore[attr-defined]
+    on = as_of(request)
+    groups = list(
+        WorkingGroup.objects.filter(programme=programme)
+        .exclude(status=WorkingGroup.Status.CLOSED)
+        .select_related("district")
+    )
+    districts, total = balance_by_district(programme, groups, on)
+    places = {g.district_id: g.district for g in groups}
+    rows = [(places[pk], b) for pk, b in sorted(districts.items(), key=lambda kv: places[kv[0]].path)]
+    safe = None
+    withheld = False
+    if request.role not in (Role.ADMIN, Role.STAFF, Role.PARTNER):  # type: ignore[attr-defined]
+        # Donors and others see counts only, with disclosure control; nothing finer than a district.
+        counts = [[b.women, b.members - b.women] for _place, b in rows]
+        labels = {"rows": [p.name for p, _b in rows], "columns": [_("Women"), _("Men")]}
+        try:
+            safe = protect(counts, **labels)
+        except DisclosureError:  # no safe pattern with totals: publish the cells without totals
+            try:
+                safe = protect(counts, **labels, show_totals=False)
+            except DisclosureError:
+                withheld = True
+    return render(
+        request,
+        "groups/balance.html",
+        {
+            "on": on,
+            "rows": rows,
+            "total": total,
+            "policy": policy_for(programme),
+            "safe": safe,
+        "withheld": withheld,
+            "may_edit_policy": request.role == Role.ADMIN,  # type: ignore[attr-defined]
+        },
+    )
+
+
+@programme_view(Role.ADMIN)
+def balance_policy(request: HttpRequest) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    require(request.user, "balancepolicy.change", programme)
+    policy = policy_for(programme)
+    form = BalancePolicyForm(
+        request.POST or None,
+        initial={
+            "women_target_percent": policy.women_target_percent,
+            "women_minimum_percent": policy.women_minimum_percent,
+            "youth_max_age": policy.youth_max_age,
+            "minimum_members": policy.minimum_members,
+            "required_sectors": required_sectors(policy),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.balance_policy_update(actor=request.user, programme=programme, **form.cleaned_data)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The representation rules were saved."))
+            return redirect("programme_balance", programme.code)
+    return render(request, "groups/policy.html", {"form": form})

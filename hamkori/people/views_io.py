@@ -1,0 +1,180 @@
+"""Spreadsheet import and export of people and working groups: thin views over
+:mod:`hamkori.people.io` (which holds the format, the checks and the writers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy
+
+from hamkori.core.access import require
+from hamkori.core.roles import Role
+from hamkori.core.views_access import programme_view
+from hamkori.groups.models import WorkingGroup
+from hamkori.people import io
+
+IMPORT_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER)
+EXPORT_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER, Role.DONOR)
+ROW_LEVEL_ROLES = frozenset(IMPORT_ROLES)
+SESSION_RESULT = "hamkori_people_import"
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet"),
+        help_text=gettext_lazy("An Excel workbook (.xlsx) or a CSV file (.csv), at most 5 MB and 5,000 rows."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    group = forms.ModelChoiceField(
+        queryset=WorkingGroup.objects.none(),
+        required=False,
+        label=gettext_lazy("Add everyone to this working group"),
+        empty_label=gettext_lazy("(no group)"),
+        help_text=gettext_lazy("Optional. The membership columns (role, sector represented, joined, left) need it."),
+    )
+
+    def __init__(self, *args: Any, groups: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in io.FORMATS:
+        raise Http404
+    return fmt
+
+
+def _download(content: bytes, fmt: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=io.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    add_never_cache_headers(response)
+    return response
+
+
+@programme_view(*IMPORT_ROLES)
+def people_import(request: HttpRequest) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    require(request.user, "person.import", programme)
+    groups = (
+        WorkingGroup.objects.visible_to(request.user)
+        .filter(programme=programme)
+        .exclude(status=WorkingGroup.Status.CLOSED)
+        .select_related("district")
+        .order_by("district__path", "name")
+    )
+    result = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES, groups=groups)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            group = form.cleaned_data["group"]
+            try:
+                io.check_upload(upload.name, upload.size, upload.content_type)
+            except io.FileRejected as exc:
+                result = io.ImportResult(group=group, problem=exc.message)
+            else:
+                result = io.import_people(
+                    actor=request.user,
+                    programme=programme,
+                    filename=upload.name,
+                    data=upload.read(),
+                    content_type=upload.content_type,
+                    group=group,
+                )
+            if result.ok:
+                # Post/redirect/get: reloading the page must not import the file twice.
+                request.session[SESSION_RESULT] = result.summary()
+                return redirect("people_import", programme.code)
+    else:
+        initial = {}
+        group_id = request.GET.get("group", "")
+        if group_id.isdigit():
+            initial["group"] = groups.filter(pk=int(group_id)).first()
+        form = ImportForm(groups=groups, initial=initial)
+    return render(
+        request,
+        "people/import.html",
+        {
+            "form": form,
+            "result": result,
+            "done": request.session.pop(SESSION_RESULT, None) if request.method == "GET" else None,
+            "formats": io.FORMATS,
+            "max_rows": io.MAX_ROWS,
+        },
+    )
+
+
+@programme_view(*IMPORT_ROLES)
+def people_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    _check_format(fmt)
+    require(request.user, "person.import", programme)
+    content = io.render(io.template_sheets(programme), fmt)
+    return _download(content, fmt, f"{programme.code}-people-template")
+
+
+@programme_view(*EXPORT_ROLES)
+def people_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    _check_format(fmt)
+    today = timezone.localdate()
+    stamp = today.isoformat()
+    if request.role not in ROW_LEVEL_ROLES:  # type: ignore[attr-defined]
+        sheet = io.people_aggregate_sheet(programme=programme)
+        io.record_export(
+            actor=request.user,
+            programme=programme,
+            action="person.export",
+            fmt=fmt,
+            rows=len(sheet.rows),
+            aggregate=True,
+        )
+        return _download(io.render([sheet], fmt), fmt, f"{programme.code}-people-by-district-{stamp}")
+    require(request.user, "person.export", programme)
+    filters = {k: request.GET.get(k, "").strip()[:100] for k in io.EXPORT_FILTERS}
+    sheet = io.people_sheet(actor=request.user, programme=programme, filters=filters, today=today)
+    io.record_export(
+        actor=request.user,
+        programme=programme,
+        action="person.export",
+        fmt=fmt,
+        rows=len(sheet.rows),
+        aggregate=False,
+        filters={k: v for k, v in filters.items() if v},
+    )
+    return _download(io.render([sheet], fmt), fmt, f"{programme.code}-people-{stamp}")
+
+
+@programme_view(*EXPORT_ROLES)
+def groups_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    _check_format(fmt)
+    today = timezone.localdate()
+    stamp = today.isoformat()
+    if request.role not in ROW_LEVEL_ROLES:  # type: ignore[attr-defined]
+        sheet = io.members_aggregate_sheet(programme=programme, today=today)
+        io.record_export(
+            actor=request.user,
+            programme=programme,
+            action="workinggroup.export",
+            fmt=fmt,
+            rows=len(sheet.rows),
+            aggregate=True,
+        )
+        return _download(io.render([sheet], fmt), fmt, f"{programme.code}-group-members-by-district-{stamp}")
+    sheet = io.groups_sheet(actor=request.user, programme=programme, today=today)
+    io.record_export(
+        actor=request.user,
+        programme=programme,
+        action="workinggroup.export",
+        fmt=fmt,
+        rows=len(sheet.rows),
+        aggregate=False,
+    )
+    return _download(io.render([sheet], fmt), fmt, f"{programme.code}-working-groups-{stamp}")
