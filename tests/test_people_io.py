@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -235,13 +236,13 @@ def test_one_bad_row_among_good_ones_imports_nothing(
 ) -> None:
     rows = [
         row(full_name="A One"),
-        row(full_name="B Two", sex="unknown", sectors="astronaut"),
+        row(full_name="B Two", sex="unknown", sectors="astronaut", birth_year="1700"),
         row(full_name="C Three"),
     ]
     response = upload(admin, programme, "people.csv", csv_bytes(rows), group=vanj_group)
     assert response.status_code == 200
     errors = errors_of(response)
-    assert {(r, c) for r, c, _m in errors} == {(3, "sex"), (3, "sectors")}, errors
+    assert {(r, c) for r, c, _m in errors} == {(3, "sex"), (3, "sectors"), (3, "year of birth")}, errors
     assert not Person.objects.filter(programme=programme).exists()
     assert not Membership.objects.exists()
     html = response.content.decode()
@@ -612,3 +613,13 @@ def test_export_query_count_does_not_grow_with_rows(
     assert many["csv"][1] > few["csv"][1], "the 30-person export really holds more rows"
     assert count("csv", "groups_export")[0] == few_groups[0]
     assert len(csv_rows(export(admin, programme, "people_export", "csv"))) == 2 + 30
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened(admin: Client, programme: Programme) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/sharedStrings.xml", b"\0" * (people_io.MAX_UNPACKED_BYTES + 1))
+    assert len(out.getvalue()) < people_io.MAX_BYTES
+    response = upload(admin, programme, "bomb.xlsx", out.getvalue())
+    assert "too large" in response.context["result"].problem

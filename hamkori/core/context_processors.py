@@ -12,4 +12,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "current_programme": getattr(request, "programme", None),
         "current_role": getattr(request, "role", None),
         "htmx_version": "2.0.11",
+        # Each language in its own name, untranslated, so anyone can find theirs.
+        "native_languages": settings.LANGUAGES,
     }

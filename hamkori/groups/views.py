@@ -27,6 +27,7 @@ READ_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER, Role.GROUP_MEMBER)
 
 
 def as_of(request: HttpRequest) -> dt.date:
+    """The date asked for (``?on=YYYY-MM-DD``), else today."""
     return parse_date(request.GET.get("on", "") or "") or timezone.localdate()
 
 

@@ -45,6 +45,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ from hamkori.programmes.models import Programme
 from hamkori.vault.services import PersonalData, vault_get_many
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # what an .xlsx may hold once unzipped
 MAX_ROWS = 5000
 MAX_COLUMNS = 60
 FORMATS = ("xlsx", "csv")
@@ -364,6 +366,12 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Cell]]:
 
     if not data.startswith(b"PK\x03\x04"):
         raise FileRejected(_("This file could not be read as an Excel workbook (.xlsx)."))
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileRejected(_("This file could not be read as an Excel workbook (.xlsx).")) from exc
+    if unpacked > MAX_UNPACKED_BYTES:  # a "zip bomb": small to upload, huge to open
+        raise FileRejected(_("The file is too large: at most 5 MB is accepted. Split it into several files."))
     try:
         # data_only=False on purpose: a formula must be seen (and refused), not replaced by its result.
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
