@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that build large states and measure Hamkori against them (see README.md)."""
