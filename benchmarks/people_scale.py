@@ -511,10 +511,7 @@ def choose_targets() -> Targets:
     grant = grant_in(users["partner"], programme)
     assert grant is not None
     # A person whose name the partner may see (recorded by the partner's organisation, in Vanj).
-    person = (
-        vanj.filter(owner_id=grant.organisation_id, deidentified_at__isnull=True).order_by("code")
-        .first()
-    )
+    person = vanj.filter(owner_id=grant.organisation_id, deidentified_at__isnull=True).order_by("code").first()
     assert person is not None, "no person of the partner's in Vanj"
     name, _ = other_script(_open(VaultRecord.objects.get(subject_key=person.vault_key)).full_name)
     return Targets(
@@ -671,7 +668,11 @@ def api_groups_info(targets: Targets) -> dict[str, Any]:
     response = _get(client, f"/api/groups/?programme={targets.programme_code}")
     body = response.json()
     items = body.get("items", body) if isinstance(body, dict) else body
-    return {"paginated": isinstance(body, dict) and "items" in body, "count": len(items), "bytes": len(response.content)}
+    return {
+        "paginated": isinstance(body, dict) and "items" in body,
+        "count": len(items),
+        "bytes": len(response.content),
+    }
 
 
 def measure(
@@ -747,7 +748,10 @@ def run(
     targets = choose_targets()
     small = measure(targets, timings=False)
     phases.append(build(people=people - small_people, groups=groups - small_groups, seed=seed))
-    print(f"built {people - small_people:,} people, {groups - small_groups:,} groups in {phases[1]['seconds']} s", flush=True)
+    print(
+        f"built {people - small_people:,} people, {groups - small_groups:,} groups in {phases[1]['seconds']} s",
+        flush=True,
+    )
     large = measure(targets, repeats=repeats, search_samples=search_samples)
     report: dict[str, Any] = {
         "meta": {

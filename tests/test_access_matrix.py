@@ -50,7 +50,9 @@ def test_matrix_has_no_stale_library_entries() -> None:
 PROGRAMME_PAGES = [
     (name, callback.hamkori_access, route)
     for route, name, callback in all_patterns()
-    if getattr(callback, "hamkori_access", None) is not None and callback.hamkori_access.programme and "<int:" not in route
+    if getattr(callback, "hamkori_access", None) is not None
+    and callback.hamkori_access.programme
+    and "<int:" not in route
 ]
 EXAMPLE_ARGS = {"fmt": "csv"}
 

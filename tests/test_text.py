@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF003  (Cyrillic letters that look Latin are the point here)
 """Name matching across Tajik Cyrillic, Russian Cyrillic and Latin spellings."""
 
 from __future__ import annotations

@@ -110,9 +110,7 @@ def test_raw_sql_read_shows_no_plaintext() -> None:
 
 def test_ciphertext_length_hides_small_differences() -> None:
     short = vault_put(actor=None, subject_key=uuid.uuid4(), data=PersonalData(full_name="Ali"))
-    longer = vault_put(
-        actor=None, subject_key=uuid.uuid4(), data=PersonalData(full_name="Умед Саидов")
-    )
+    longer = vault_put(actor=None, subject_key=uuid.uuid4(), data=PersonalData(full_name="Умед Саидов"))
     assert len(short.ciphertext) == len(longer.ciphertext)
 
 
@@ -169,9 +167,7 @@ def test_invalid_replacement_keeps_the_old_record() -> None:
     key = _put("Умед Саидов")
     with pytest.raises(ValidationError):
         vault_put(actor=None, subject_key=key, data=PersonalData(full_name="Умед", email="@@"))
-    assert vault_get(actor=None, subject_key=key, purpose="t") == PersonalData(
-        full_name="Умед Саидов"
-    )
+    assert vault_get(actor=None, subject_key=key, purpose="t") == PersonalData(full_name="Умед Саидов")
     assert vault_search("Саидов") == {key}
 
 
@@ -287,9 +283,7 @@ def test_audit_events_name_fields_never_values() -> None:
     }
     assert events[0].object_id == str(key)
     assert events[1].summary == {"purpose": "follow-up call", "found": True}
-    dump = json.dumps(
-        [[e.object_type, e.object_id, e.object_repr, e.summary] for e in events], ensure_ascii=False
-    )
+    dump = json.dumps([[e.object_type, e.object_id, e.object_repr, e.summary] for e in events], ensure_ascii=False)
     _assert_absent(dump, TAJIK)
 
 

@@ -32,7 +32,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         .select_related("programme", "organisation")
         .prefetch_related("places")
     )
-    has_totp = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()  # type: ignore[misc]
+    has_totp = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
     return render(request, "accounts/settings.html", {"roles": roles, "has_totp": has_totp})
 
 

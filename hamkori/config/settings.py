@@ -161,7 +161,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-ACCOUNT_RATE_LIMITS = False if HAMKORI_ENV == "test" else {}  # axes does the locking out
+ACCOUNT_RATE_LIMITS: dict[str, str] | bool = False if HAMKORI_ENV == "test" else {}  # axes does the locking out
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Hamkori] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("HAMKORI_TOTP_ISSUER", default="Hamkori")

@@ -7,7 +7,7 @@ from django.core.checks import Tags, Warning, register
 
 
 @register(Tags.translation)
-def catalogues_compiled(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def catalogues_compiled(app_configs, **kwargs):
     errors = []
     for code, _name in settings.LANGUAGES:
         if code == "en":

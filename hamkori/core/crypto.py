@@ -61,9 +61,7 @@ def decrypt(token: str) -> str:
     try:
         return fernet().decrypt(_ascii(token)).decode("utf-8")
     except InvalidToken as exc:
-        raise ValueError(
-            "This value was encrypted under a key that is no longer configured."
-        ) from exc
+        raise ValueError("This value was encrypted under a key that is no longer configured.") from exc
 
 
 def rotate(token: str) -> str:
@@ -71,9 +69,7 @@ def rotate(token: str) -> str:
     try:
         return fernet().rotate(_ascii(token)).decode("ascii")
     except InvalidToken as exc:
-        raise ValueError(
-            "This value was encrypted under a key that is no longer configured."
-        ) from exc
+        raise ValueError("This value was encrypted under a key that is no longer configured.") from exc
 
 
 def is_current(token: str) -> bool:

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF003  (this module is about Cyrillic letters that look Latin)
 """Text helpers shared by search, the personal-data vault's blind index and duplicate finding.
 
 :func:`name_key` reduces a name written in Tajik Cyrillic, Russian Cyrillic or Latin to one Latin

@@ -133,7 +133,7 @@ def _count(balance: Balance, membership: Membership, on: dt.date) -> None:
     balance.sectors |= codes
 
 
-def memberships_on(groups: Iterable[WorkingGroup] | None, on: dt.date, programme: Programme | None = None):  # type: ignore[no-untyped-def]
+def memberships_on(groups: Iterable[WorkingGroup] | None, on: dt.date, programme: Programme | None = None):
     qs = (
         Membership.objects.filter(active_on(on))
         .select_related("person", "sector")

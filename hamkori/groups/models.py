@@ -36,7 +36,7 @@ class BalancePolicy(models.Model):
         return f"{self.programme}"
 
 
-def _member_groups(grant, user):  # type: ignore[no-untyped-def]
+def _member_groups(grant, user):
     from hamkori.core.access import place_q
 
     return place_q("district", grant.place_paths)

@@ -56,7 +56,7 @@ def group_create(
         raise ValidationError({"name": [_("This district already has a group of that name.")]})
     grant = grant_in(actor, programme) if actor is not None else None
     if grant is not None and grant.role == Role.PARTNER:
-        owner = Organisation.objects.get(pk=grant.organisation_id)
+        owner = Organisation.objects.filter(pk=grant.organisation_id or 0).first()
     group = WorkingGroup.objects.create(
         programme=programme, kind=kind, name=name, district=district, host_organisation=host_organisation, owner=owner
     )

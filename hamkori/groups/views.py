@@ -17,7 +17,14 @@ from hamkori.core.disclosure import DisclosureError, protect
 from hamkori.core.roles import ALL_ROLES, FIELD_ROLES, Role
 from hamkori.core.views_access import programme_view
 from hamkori.groups import services
-from hamkori.groups.balance import balance_by_district, balance_by_group, balance_of, history, policy_for, required_sectors
+from hamkori.groups.balance import (
+    balance_by_district,
+    balance_by_group,
+    balance_of,
+    history,
+    policy_for,
+    required_sectors,
+)
 from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm, MembershipForm, StatusForm
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people.models import Person
@@ -51,13 +58,13 @@ def group_list(request: HttpRequest) -> HttpResponse:
         groups = groups.filter(kind=filters["kind"])
     if filters["status"] in WorkingGroup.Status.values:
         groups = groups.filter(status=filters["status"])
-    groups = list(groups)
-    balances = balance_by_group(programme, groups, on)
+    group_rows = list(groups)
+    balances = balance_by_group(programme, group_rows, on)
     return render(
         request,
         "groups/list.html",
         {
-            "rows": [(g, balances[g.pk]) for g in groups],
+            "rows": [(g, balances[g.pk]) for g in group_rows],
             "filters": filters,
             "on": on,
             "districts": [loc.place for loc in programme.locations.select_related("place")],
@@ -118,14 +125,14 @@ def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> 
     )
     if not show_past:
         memberships = memberships.filter(joined_on__lte=on).exclude(left_on__lte=on)
-    memberships = list(memberships)
+    members = list(memberships)
     may_change = bool(decide(request.user, "workinggroup.change", group))
-    people = [m.person for m in memberships]
+    people = [m.person for m in members]
     return {
         "group": group,
         "on": on,
         "show_past": show_past,
-        "memberships": memberships,
+        "memberships": members,
         "names": names_for(request.user, people, "group members") if may_change else {},
         "balance": balance_of(group, on),
         "history": history(group, on),
@@ -234,12 +241,12 @@ def programme_balance(request: HttpRequest) -> HttpResponse:
     if request.role not in (Role.ADMIN, Role.STAFF, Role.PARTNER):  # type: ignore[attr-defined]
         # Donors and others see counts only, with disclosure control; nothing finer than a district.
         counts = [[b.women, b.members - b.women] for _place, b in rows]
-        labels = {"rows": [p.name for p, _b in rows], "columns": [_("Women"), _("Men")]}
+        labels, columns = [p.name for p, _b in rows], [_("Women"), _("Men")]
         try:
-            safe = protect(counts, **labels)
+            safe = protect(counts, labels, columns)
         except DisclosureError:  # no safe pattern with totals: publish the cells without totals
             try:
-                safe = protect(counts, **labels, show_totals=False)
+                safe = protect(counts, labels, columns, show_totals=False)
             except DisclosureError:
                 withheld = True
     return render(
@@ -251,7 +258,7 @@ def programme_balance(request: HttpRequest) -> HttpResponse:
             "total": total,
             "policy": policy_for(programme),
             "safe": safe,
-        "withheld": withheld,
+            "withheld": withheld,
             "may_edit_policy": request.role == Role.ADMIN,  # type: ignore[attr-defined]
         },
     )

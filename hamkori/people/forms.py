@@ -31,7 +31,7 @@ def places_for(programme: Programme, user: Any) -> Any:
 
 
 class PlaceChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Place) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Place) -> str:
         return ("— " if obj.level in ("jamoat", "town", "village", "mahalla") else "") + obj.name
 
 

@@ -108,7 +108,7 @@ def _owner_for(actor: Any, programme: Programme, owner: Any) -> Any:
     if grant is not None and grant.role == Role.PARTNER:
         from hamkori.orgs.models import Organisation
 
-        return Organisation.objects.get(pk=grant.organisation_id)
+        return Organisation.objects.filter(pk=grant.organisation_id or 0).first()
     return owner
 
 
@@ -294,13 +294,13 @@ def person_find_duplicates(
     people = Person.objects.visible_to(actor).filter(programme=programme, vault_key__in=keys, merged_into__isnull=True)
     if exclude is not None:
         people = people.exclude(pk=exclude.pk)
-    people = [p for p in people[:200] if decide(actor, "person.view_personal_data", p)]
-    if not people:
+    allowed = [p for p in people[:200] if decide(actor, "person.view_personal_data", p)]
+    if not allowed:
         return []
-    names = vault_get_many(actor=actor, subject_keys=[p.vault_key for p in people], purpose="duplicate check")
+    names = vault_get_many(actor=actor, subject_keys=[p.vault_key for p in allowed], purpose="duplicate check")
     wanted = name_key(full_name)
     found = []
-    for person in people:
+    for person in allowed:
         data = names.get(person.vault_key)
         if data is None or not data.full_name:
             continue

@@ -23,7 +23,7 @@ class PlaceOut(Schema):
 
     @staticmethod
     def resolve_parent_code(obj: Place) -> str | None:
-        return obj.parent.code if obj.parent_id else None
+        return obj.parent.code if obj.parent is not None else None
 
     @staticmethod
     def resolve_valid_from(obj: Place) -> str | None:
@@ -35,7 +35,7 @@ class PlaceOut(Schema):
 
 
 @router.get("/", response=list[PlaceOut], auth=None)
-def list_places(request, q: str = "", within: str = "", level: str = "") -> list[Place]:  # type: ignore[no-untyped-def]
+def list_places(request, q: str = "", within: str = "", level: str = "") -> list[Place]:
     """Places are public reference data. Filter by a name (any script), a containing place, a level."""
     places = Place.objects.select_related("parent")
     if q:
@@ -48,5 +48,5 @@ def list_places(request, q: str = "", within: str = "", level: str = "") -> list
 
 
 @router.get("/{code}", response=PlaceOut, auth=None)
-def get_place(request, code: str) -> Place:  # type: ignore[no-untyped-def]
+def get_place(request, code: str) -> Place:
     return get_object_or_404(Place.objects.select_related("parent"), code=code)

@@ -40,17 +40,17 @@ class ProgrammeOut(Schema):
         return [p.organisation.name for p in obj.partnerships.all()]
 
 
-def _with_related(qs):  # type: ignore[no-untyped-def]
+def _with_related(qs):
     return qs.select_related("lead_organisation").prefetch_related(
         "donors", "locations__place", "partnerships__organisation"
     )
 
 
 @router.get("/", response=list[ProgrammeOut])
-def list_programmes(request):  # type: ignore[no-untyped-def]
+def list_programmes(request):
     return list(_with_related(Programme.objects.visible_to(request.user)))
 
 
 @router.get("/{code}", response=ProgrammeOut)
-def get_programme(request, code: str):  # type: ignore[no-untyped-def]
+def get_programme(request, code: str):
     return get_for_user(request.user, Programme, code=code)

@@ -44,7 +44,7 @@ class Programme(TimeStampedModel):
     country = models.ForeignKey(
         "places.Place", verbose_name=_("country"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    places = models.ManyToManyField(
+    places: models.ManyToManyField = models.ManyToManyField(
         "places.Place", through="ProgrammeLocation", verbose_name=_("locations"), related_name="programmes"
     )
 

@@ -36,17 +36,13 @@ class VaultRecord(TimeStampedModel):
 class NameToken(models.Model):
     """One blind-index entry: the keyed hash of one token of the record's normalised full name."""
 
-    record = models.ForeignKey(
-        VaultRecord, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("record")
-    )
+    record = models.ForeignKey(VaultRecord, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("record"))
     digest = models.CharField(_("digest"), max_length=64, db_index=True)
 
     class Meta:
         verbose_name = _("name token")
         verbose_name_plural = _("name tokens")
-        constraints = [
-            models.UniqueConstraint(fields=["record", "digest"], name="vault_nametoken_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["record", "digest"], name="vault_nametoken_unique")]
 
     def __str__(self) -> str:
         return self.digest

@@ -44,9 +44,7 @@ class PersonalData:
     address: str = ""
 
     def __repr__(self) -> str:
-        filled = ", ".join(
-            f"{f.name}=<{'set' if getattr(self, f.name) else 'empty'}>" for f in fields(self)
-        )
+        filled = ", ".join(f"{f.name}=<{'set' if getattr(self, f.name) else 'empty'}>" for f in fields(self))
         return f"PersonalData({filled})"
 
     def validated(self) -> PersonalData:
@@ -65,9 +63,7 @@ class PersonalData:
                 )
         phone = values["phone"]
         if phone and (not _PHONE.fullmatch(phone) or not any(c.isdigit() for c in phone)):
-            errors.setdefault("phone", []).append(
-                _("A phone number may contain only digits, spaces and + ( ) -.")
-            )
+            errors.setdefault("phone", []).append(_("A phone number may contain only digits, spaces and + ( ) -."))
         if values["email"] and "email" not in errors:
             try:
                 EmailValidator()(values["email"])
@@ -203,9 +199,7 @@ def vault_get(*, actor: Any, subject_key: uuid.UUID, purpose: str) -> PersonalDa
 
 
 @transaction.atomic
-def vault_get_many(
-    *, actor: Any, subject_keys: Iterable[uuid.UUID], purpose: str
-) -> dict[uuid.UUID, PersonalData]:
+def vault_get_many(*, actor: Any, subject_keys: Iterable[uuid.UUID], purpose: str) -> dict[uuid.UUID, PersonalData]:
     """The details of each of ``subject_keys`` that has a record, in one query and one audit event
     (``vault.read``, with the purpose, the count and the pseudonymous keys that were read).
 
@@ -294,8 +288,7 @@ def vault_rotate(*, actor: Any, batch_size: int = 500, reindex_all: bool = False
                     record.key_id = current
                     reencrypted += 1
                 tokens.extend(
-                    NameToken(record=record, digest=digest)
-                    for digest in sorted(_digests(_open(record).full_name))
+                    NameToken(record=record, digest=digest) for digest in sorted(_digests(_open(record).full_name))
                 )
             # Not save(): rotation is not a change of the data, so updated_at stays.
             VaultRecord.objects.bulk_update(batch, ["ciphertext", "key_id"])
@@ -303,9 +296,7 @@ def vault_rotate(*, actor: Any, batch_size: int = 500, reindex_all: bool = False
             NameToken.objects.bulk_create(tokens)
             reindexed += len(batch)
     totp, recovery = _rotate_mfa_secrets(batch_size)
-    result = RotationResult(
-        reencrypted=reencrypted, reindexed=reindexed, totp_secrets=totp, recovery_codes=recovery
-    )
+    result = RotationResult(reencrypted=reencrypted, reindexed=reindexed, totp_secrets=totp, recovery_codes=recovery)
     with transaction.atomic():
         audit.record(
             actor=actor,

@@ -24,6 +24,21 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db: Any) -> None:
+    """Browser tests run in transactions that are flushed afterwards, which also empties the tables
+    our data migrations fill: load the places and sectors again when they are gone."""
+    from hamkori.people.models import Sector
+    from hamkori.people.sectors import seed_sectors
+    from hamkori.places import loader
+    from hamkori.places.models import Place
+
+    if not Place.objects.exists():
+        loader.load(Place)
+    if not Sector.objects.exists():
+        seed_sectors(Sector)
+
+
 @pytest.fixture
 def page(browser: Browser, live_server: Any) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server.url, locale="en-GB")

@@ -31,7 +31,15 @@ ROWS = [
     ("Фирӯз Назарбеков", "мард", 1988, "TJ-GB-VANJ-VODKHUD", "labour_migrant", "member"),
     ("Алишер Шаробов", "мард", 1965, "TJ-GB-VANJ-ZHOVID", "local_authority", "member"),
 ]
-MACHINE = {"full_name": 0, "sex": 1, "birth_year": 2, "place": 3, "sectors": 4, "member_role": 5, "sector_represented": 4}
+MACHINE = {
+    "full_name": 0,
+    "sex": 1,
+    "birth_year": 2,
+    "place": 3,
+    "sectors": 4,
+    "member_role": 5,
+    "sector_represented": 4,
+}
 
 
 def tg(text: str) -> str:

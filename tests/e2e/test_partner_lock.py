@@ -26,7 +26,9 @@ def sign_in(page: Page, email: str, password: str, secret: str | None) -> None:
         page.get_by_role("button", name="Sign in").click()
 
 
-def test_partner_sees_only_their_district_and_is_locked_out_live(page: Page, browser: Browser, live_server: Any) -> None:
+def test_partner_sees_only_their_district_and_is_locked_out_live(
+    page: Page, browser: Browser, live_server: Any
+) -> None:
     demo = build_demo()
     accounts = {a.role: a for a in demo.accounts}
     partner, admin = accounts["partner"], accounts["admin"]

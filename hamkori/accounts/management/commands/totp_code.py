@@ -10,10 +10,10 @@ from hamkori.demo.services import EMAIL_DOMAIN
 class Command(BaseCommand):
     help = "Print the current 2FA code of a demo account (demo accounts only, never in production)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("email")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         email = options["email"].strip().lower()
         if settings.PRODUCTION or not email.endswith("@" + EMAIL_DOMAIN):
             raise CommandError(f"Only demo accounts (…@{EMAIL_DOMAIN}) outside production have printable codes.")

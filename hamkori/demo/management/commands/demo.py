@@ -9,11 +9,11 @@ from hamkori.demo.services import build_demo
 class Command(BaseCommand):
     help = "Migrate, build the demo programme (idempotent), print the demo sign-ins, then serve."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="Build the demo and stop.")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("The demo uses known passwords: it does not run in production mode.")
         call_command("migrate", interactive=False, verbosity=0)

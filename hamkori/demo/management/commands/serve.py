@@ -10,11 +10,11 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = "Serve Hamkori: Django's server in development, gunicorn in production."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         addrport = options["addrport"]
         if settings.PRODUCTION:
             gunicorn = shutil.which("gunicorn") or "gunicorn"

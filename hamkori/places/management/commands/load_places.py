@@ -9,10 +9,10 @@ from hamkori.places.services import places_import
 class Command(BaseCommand):
     help = "Load or update places from a CSV file in the format of hamkori/places/data/tajikistan.csv."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", default=str(DATA_FILE))
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         path = Path(options["file"])
         if not path.exists():
             raise CommandError(f"No such file: {path}")

@@ -23,9 +23,7 @@ class Command(BaseCommand):
     help = "Re-encrypt the personal-data vault and two-factor secrets under the newest data key."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--generate", action="store_true", help="Print a fresh Fernet key and change nothing."
-        )
+        parser.add_argument("--generate", action="store_true", help="Print a fresh Fernet key and change nothing.")
         parser.add_argument("--batch-size", type=int, default=500, help="Records per transaction.")
         parser.add_argument(
             "--reindex",
@@ -43,9 +41,7 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1.")
         current = crypto.current_key_id()
         try:
-            result = vault_rotate(
-                actor=None, batch_size=options["batch_size"], reindex_all=options["reindex"]
-            )
+            result = vault_rotate(actor=None, batch_size=options["batch_size"], reindex_all=options["reindex"])
         except ValueError as exc:
             raise CommandError(
                 f"{exc} Put the old key back in HAMKORI_DATA_KEY (after the new one) and run again."
@@ -60,9 +56,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Records under key {key}{label}: {count}")
         configured = len(settings.HAMKORI_DATA_KEYS)
         if set(status) <= {current}:
-            self.stdout.write(
-                self.style.SUCCESS(f"Everything is under the newest key ({current}).")
-            )
+            self.stdout.write(self.style.SUCCESS(f"Everything is under the newest key ({current})."))
             if configured > 1:
                 self.stdout.write("The older key(s) may now be removed from HAMKORI_DATA_KEY.")
         self.stdout.write("")
