@@ -164,6 +164,7 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_RATE_LIMITS: dict[str, str] | bool = False if HAMKORI_ENV == "test" else {}  # axes does the locking out
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Hamkori] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_TOLERANCE = 1  # accept the previous and next 30-second code: phones drift, links are slow
 MFA_TOTP_ISSUER = env.str("HAMKORI_TOTP_ISSUER", default="Hamkori")
 MFA_ADAPTER = "hamkori.accounts.adapter.EncryptingMFAAdapter"
 

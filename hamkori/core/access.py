@@ -209,8 +209,7 @@ def deny(user: Any, action: str, obj: Any = None, reason: Any = "", *, hide: boo
         actor=user,
         action=f"{action}.denied",
         outcome="denied",
-        object_type=obj._meta.label_lower if isinstance(obj, models.Model) else "",
-        object_id=str(obj.pk) if isinstance(obj, models.Model) else "",
+        obj=obj if isinstance(obj, models.Model) else None,
         summary={"reason": str(reason)},
     )
     if hide:
@@ -229,10 +228,14 @@ def get_for_user(user: Any, model: type[M], action: str = "view", **lookup: Any)
     if obj is None:
         from hamkori.core.audit import record
 
+        programme = lookup.get("programme")
+        if programme is None and label == "programme" and "code" in lookup:
+            programme = model._default_manager.filter(code=lookup["code"]).first()
         record(
             actor=user,
             action=f"{label}.{action}.denied",
             outcome="denied",
+            programme=programme,
             object_type=model._meta.label_lower,
             object_id=str(lookup.get("pk", lookup.get("id", "")) or next(iter(lookup.values()), ""))[:64],
             summary={"reason": "not found or out of scope", "lookup": {k: str(v) for k, v in lookup.items()}},

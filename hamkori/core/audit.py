@@ -60,7 +60,7 @@ def record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
         if programme is None:
-            programme = getattr(obj, "programme", None)
+            programme = obj if obj._meta.label_lower == "programmes.programme" else getattr(obj, "programme", None)
     return AuditEvent.objects.create(
         actor=user,
         actor_label=(user.email if user else "system")[:254],

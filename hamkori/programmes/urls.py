@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.programme_new, name="programme_new"),
     path("<slug:code>/settings/", views.programme_settings, name="programme_settings"),
     path("<slug:code>/settings/partner/", views.programme_partner, name="programme_partner"),
+    path("<slug:code>/settings/sectors/", views.sector_list, name="sector_list"),
     path("<slug:code>/", views.overview, name="programme_overview"),
     path("<slug:code>/audit/", include("hamkori.core.urls")),
     path("<slug:code>/users/", include(user_urls)),

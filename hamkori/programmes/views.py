@@ -13,7 +13,7 @@ from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.people.views import errors_to_form
 from hamkori.programmes import services
-from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm
+from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm, SectorForm
 
 
 @programme_view()
@@ -161,3 +161,24 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "programmes/organisations.html",
         {"organisations": Organisation.objects.order_by("kind", "name_en"), "form": form},
     )
+
+
+@programme_view(Role.ADMIN)
+def sector_list(request: HttpRequest) -> HttpResponse:
+    """The sectors people can represent. They are shared by every programme of the installation;
+    a programme administrator adds new ones (codes never change)."""
+    from hamkori.people.models import Sector
+    from hamkori.people.services import sector_create
+
+    programme = request.programme  # type: ignore[attr-defined]
+    require(request.user, "sector.manage", programme)
+    form = SectorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sector = sector_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": sector.name})
+            return redirect("sector_list", programme.code)
+    return render(request, "programmes/sectors.html", {"sectors": Sector.objects.all(), "form": form})

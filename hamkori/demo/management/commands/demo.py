@@ -26,11 +26,12 @@ class Command(BaseCommand):
         out.write("")
         width = max(len(a.email) for a in result.accounts)
         for account in result.accounts:
-            line = f"  {account.role:<13} {account.email:<{width}}"
+            line = f"  {account.role:<13} {account.email:<{width}}  "
             if account.totp_secret:
-                line += (
-                    f"  2FA: authenticator secret {account.totp_secret} (code now: {current_code(account.totp_secret)})"
-                )
+                code = current_code(account.totp_secret)
+                line += f"2FA: authenticator secret {account.totp_secret} (code now: {code})"
+            else:
+                line += "password only"
             out.write(line)
         out.write("")
         out.write("  Accounts with 2FA ask for a 6-digit code after the password. Add the secret to any")
