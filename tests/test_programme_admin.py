@@ -24,9 +24,18 @@ def test_installation_administrator_creates_a_programme(db: Any, orgs: dict, pla
     root.save(update_fields=["is_superuser"])
     totp_activate(actor=None, user=root, secret=TOTP_SECRET)
     client = client_for(root)
-    data = {"code": "kg-2027", "title_en": "Batken community safety", "lead_organisation": orgs["lead"].pk,
-            "donors": [orgs["donor"].pk], "budget": "125000.50", "currency": "EUR", "start_date": "2027-01-01",
-            "end_date": "2027-12-31", "time_zone": "Asia/Bishkek", "locations": [place("TJ-SU-ISFARA").pk]}
+    data = {
+        "code": "kg-2027",
+        "title_en": "Batken community safety",
+        "lead_organisation": orgs["lead"].pk,
+        "donors": [orgs["donor"].pk],
+        "budget": "125000.50",
+        "currency": "EUR",
+        "start_date": "2027-01-01",
+        "end_date": "2027-12-31",
+        "time_zone": "Asia/Bishkek",
+        "locations": [place("TJ-SU-ISFARA").pk],
+    }
     bad = client.post(reverse("programme_new"), {**data, "end_date": "2026-01-01"})
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()
     assert not Programme.objects.filter(code="kg-2027").exists()
@@ -41,23 +50,36 @@ def test_only_superusers_create_programmes(users: dict, client_for: Any) -> None
     assert client_for(users[Role.ADMIN]).get(reverse("programme_new")).status_code == 403
 
 
-def test_admin_edits_settings_and_partners(users: dict, client_for: Any, programme: Any, orgs: dict, place: Any) -> None:
+def test_admin_edits_settings_and_partners(
+    users: dict, client_for: Any, programme: Any, orgs: dict, place: Any
+) -> None:
     client = client_for(users[Role.ADMIN])
     url = reverse("programme_settings", args=[programme.code])
     page = client.get(url)
     assert page.status_code == 200
-    data = {"title_tg": "Барнома", "title_ru": "", "title_en": "Renamed", "lead_organisation": orgs["lead"].pk,
-            "donors": [orgs["donor"].pk], "budget": "2000", "currency": "TJS", "start_date": "2018-06-25",
-            "end_date": "2019-12-31", "time_zone": "Asia/Dushanbe",
-            "locations": [place("TJ-GB-VANJ").pk, place("TJ-SU-ISFARA").pk, place("TJ-RA-NUROBOD").pk]}
+    data = {
+        "title_tg": "Барнома",
+        "title_ru": "",
+        "title_en": "Renamed",
+        "lead_organisation": orgs["lead"].pk,
+        "donors": [orgs["donor"].pk],
+        "budget": "2000",
+        "currency": "TJS",
+        "start_date": "2018-06-25",
+        "end_date": "2019-12-31",
+        "time_zone": "Asia/Dushanbe",
+        "locations": [place("TJ-GB-VANJ").pk, place("TJ-SU-ISFARA").pk, place("TJ-RA-NUROBOD").pk],
+    }
     assert client.post(url, data).status_code == 302
     programme.refresh_from_db()
     assert (programme.title_en, str(programme.budget), programme.currency) == ("Renamed", "2000.00", "TJS")
     assert programme.locations.count() == 3
     assert AuditEvent.objects.filter(action="programme.update", object_id=str(programme.pk)).exists()
     marif = Organisation.objects.create(kind="partner", name_en="Marifatnoki")
-    response = client.post(reverse("programme_partner", args=[programme.code]),
-                           {"organisation": marif.pk, "places": [place("TJ-RA-NUROBOD").pk]})
+    response = client.post(
+        reverse("programme_partner", args=[programme.code]),
+        {"organisation": marif.pk, "places": [place("TJ-RA-NUROBOD").pk]},
+    )
     assert response.status_code == 302
     assert programme.partnerships.filter(organisation=marif).exists()
     assert client_for(users[Role.STAFF]).post(url, data).status_code == 403
@@ -65,7 +87,9 @@ def test_admin_edits_settings_and_partners(users: dict, client_for: Any, program
 
 def test_organisations_page(users: dict, client_for: Any) -> None:
     client = client_for(users[Role.ADMIN])
-    response = client.post(reverse("organisation_list"), {"kind": "police", "name_en": "Isfara police", "name_tg": "Милитсияи Исфара"})
+    response = client.post(
+        reverse("organisation_list"), {"kind": "police", "name_en": "Isfara police", "name_tg": "Милитсияи Исфара"}
+    )
     assert response.status_code == 302
     assert Organisation.objects.filter(name_en="Isfara police", kind="police").exists()
     denied = client_for(users[Role.PARTNER]).post(reverse("organisation_list"), {"kind": "police", "name_en": "Fake"})
@@ -75,8 +99,15 @@ def test_organisations_page(users: dict, client_for: Any) -> None:
 def test_admin_adds_a_sector(users: dict, client_for: Any, programme: Any) -> None:
     client = client_for(users[Role.ADMIN])
     url = reverse("sector_list", args=[programme.code])
-    response = client.post(url, {"code": "water_user", "name_tg": "Истифодабарандаи об", "name_ru": "Водопользователь",
-                                 "name_en": "Water user"})
+    response = client.post(
+        url,
+        {
+            "code": "water_user",
+            "name_tg": "Истифодабарандаи об",
+            "name_ru": "Водопользователь",
+            "name_en": "Water user",
+        },
+    )
     assert response.status_code == 302 and Sector.objects.filter(code="water_user").exists()
     again = client.post(url, {"code": "water_user", "name_tg": "x", "name_ru": "x", "name_en": "x"})
     assert again.status_code == 200 and "already exists" in again.content.decode()

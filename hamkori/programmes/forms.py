@@ -78,7 +78,9 @@ class OrganisationForm(forms.Form):
 
 
 class SectorForm(forms.Form):
-    code = forms.SlugField(label=_("Code"), max_length=40, help_text=_("Lower-case letters, digits and _; never changes."))
+    code = forms.SlugField(
+        label=_("Code"), max_length=40, help_text=_("Lower-case letters, digits and _; never changes.")
+    )
     name_tg = forms.CharField(label=_("Name (Tajik)"), max_length=200)
     name_ru = forms.CharField(label=_("Name (Russian)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200)
