@@ -609,7 +609,8 @@ def time_pages(targets: Targets, *, repeats: int = 20, budget_s: float = 30.0) -
 
 def measure_search(targets: Targets, *, samples: int = 200, seed: int = SEED) -> dict[str, Any]:
     """Find ``samples`` random people by name, spelt in another script than stored: time
-    ``vault_search`` and the people list with ``?q=`` (as staff); check each finds its person."""
+    ``vault_search``, the people list with ``?q=`` as a page, and as the search box asks for it
+    (htmx: the rows only), as staff; check that each finds its person."""
     from hamkori.people.models import Person
     from hamkori.vault.models import VaultRecord
     from hamkori.vault.services import _open, vault_search
@@ -620,13 +621,16 @@ def measure_search(targets: Targets, *, samples: int = 200, seed: int = SEED) ->
             programme__code=targets.programme_code, merged_into__isnull=True, deidentified_at__isnull=True
         ).values_list("pk", flat=True)
     )
-    chosen = Person.objects.filter(pk__in=rng.sample(ids, min(samples, len(ids)))).order_by("?")
+    chosen = list(Person.objects.filter(pk__in=rng.sample(ids, min(samples, len(ids)))))
+    rng.shuffle(chosen)
     records = {r.subject_key: r for r in VaultRecord.objects.filter(subject_key__in=[p.vault_key for p in chosen])}
     client = _client(targets.users["staff"])
     url = f"/p/{targets.programme_code}/people/"
     _get(client, url)
-    vault_times, page_times, matches = [], [], []
-    vault_hits = page_hits = crossed = 0
+    times: dict[str, list[float]] = {"vault_search_ms": [], "people_page_ms": [], "people_rows_htmx_ms": []}
+    hits: Counter[str] = Counter()
+    matches: list[int] = []
+    crossed = 0
     scripts: Counter[str] = Counter()
     missed: list[str] = []
     for person in chosen:
@@ -636,30 +640,33 @@ def measure_search(targets: Targets, *, samples: int = 200, seed: int = SEED) ->
         crossed += other
         started = time.perf_counter()
         keys = vault_search(query)
-        vault_times.append(time.perf_counter() - started)
+        times["vault_search_ms"].append(time.perf_counter() - started)
         matches.append(len(keys))
-        vault_hits += person.vault_key in keys
-        started = time.perf_counter()
-        response = _get(client, f"{url}?{urlencode({'q': query})}")
-        page_times.append(time.perf_counter() - started)
-        found = f">{person.code}</a>" in response.content.decode()
-        page_hits += found
-        if person.vault_key not in keys or not found:
+        found = {"vault": person.vault_key in keys}
+        link = f">{person.code}</a>"
+        for key, headers in (("people_page_ms", {}), ("people_rows_htmx_ms", {"HTTP_HX_REQUEST": "true"})):
+            started = time.perf_counter()
+            response = client.get(url, {"q": query}, **headers)
+            times[key].append(time.perf_counter() - started)
+            found[key] = response.status_code == 200 and link in response.content.decode()
+        hits.update(k for k, v in found.items() if v)
+        if not all(found.values()):
             missed.append(person.code)
     n = len(chosen)
-    vault_ms, page_ms = stats_ms(vault_times), stats_ms(page_times)
-    return {
+    result: dict[str, Any] = {
         "samples": n,
         "stored_scripts": dict(scripts),
         "searched_in_other_script": crossed,
-        "vault_search_ms": vault_ms,
-        "people_page_ms": page_ms,
+        **{key: stats_ms(values) for key, values in times.items()},
         "matches_per_search": {"median": statistics.median(matches) if matches else 0, "max": max(matches, default=0)},
-        "hit_rate": round(vault_hits / n, 4) if n else 0.0,
-        "page_hit_rate": round(page_hits / n, 4) if n else 0.0,
+        "hit_rate": round(hits["vault"] / n, 4) if n else 0.0,
+        "page_hit_rate": round(min(hits["people_page_ms"], hits["people_rows_htmx_ms"]) / n, 4) if n else 0.0,
         "missed": missed[:20],
-        "median_under_limit": bool(n) and max(vault_ms["median"], page_ms["median"]) < SEARCH_MEDIAN_LIMIT_MS,
     }
+    result["median_under_limit"] = {
+        key.removesuffix("_ms"): result[key].get("median", math.inf) < SEARCH_MEDIAN_LIMIT_MS for key in times
+    }
+    return result
 
 
 def api_groups_info(targets: Targets) -> dict[str, Any]:
@@ -707,7 +714,7 @@ def problems(report: dict[str, Any]) -> list[str]:
             if not row["same"]:
                 found.append(f"{role} {page}: {row['small']} queries at the small size, {row['large']} at the large")
     search = report["search"]
-    for key in ("vault_search_ms", "people_page_ms"):
+    for key in ("vault_search_ms", "people_page_ms", "people_rows_htmx_ms"):
         if search[key].get("median", 0) >= SEARCH_MEDIAN_LIMIT_MS:
             found.append(f"search {key}: median {search[key]['median']} ms (limit {SEARCH_MEDIAN_LIMIT_MS:.0f} ms)")
     if search["hit_rate"] < 1 or search["page_hit_rate"] < 1:
@@ -816,13 +823,18 @@ def format_report(report: dict[str, Any]) -> str:
         f"stored {s['stored_scripts']}; matches per search median {s['matches_per_search']['median']}, "
         f"max {s['matches_per_search']['max']})"
     )
-    for key, label in (("vault_search_ms", "vault_search()"), ("people_page_ms", "people list ?q= (staff)")):
-        m = s[key]
-        lines.append(f"  {label:26} median {m['median']:>7} ms  p95 {m['p95']:>7} ms  max {m['max']:>7} ms")
-    lines.append(
-        f"  hit rate {s['hit_rate']:.0%} (vault), {s['page_hit_rate']:.0%} (on the page); "
-        f"median under {SEARCH_MEDIAN_LIMIT_MS:.0f} ms: {'yes' if s['median_under_limit'] else 'NO'}"
-    )
+    labels = {
+        "vault_search_ms": "vault_search()",
+        "people_page_ms": "people list ?q= (page)",
+        "people_rows_htmx_ms": "people list ?q= (htmx rows)",
+    }
+    for key, label in labels.items():
+        m, ok = s[key], s["median_under_limit"][key.removesuffix("_ms")]
+        lines.append(
+            f"  {label:28} median {m['median']:>7} ms  p95 {m['p95']:>7} ms  max {m['max']:>7} ms  "
+            f"median < {SEARCH_MEDIAN_LIMIT_MS:.0f} ms: {'yes' if ok else 'NO'}"
+        )
+    lines.append(f"  hit rate {s['hit_rate']:.0%} (vault_search), {s['page_hit_rate']:.0%} (person listed on the page)")
     a = report["api_groups"]
     lines.append(f"/api/groups/: paginated {a['paginated']}, {a['count']:,} groups, {a['bytes']:,} bytes")
     lines.append("")

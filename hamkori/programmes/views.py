@@ -42,20 +42,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-FIELDS = [
-    "title_tg",
-    "title_ru",
-    "title_en",
-    "summary_tg",
-    "summary_ru",
-    "summary_en",
-    "lead_organisation",
-    "budget",
-    "currency",
-    "start_date",
-    "end_date",
-    "time_zone",
-]
+#: What the settings form edits: every service field but the country (set when the programme starts).
+FIELDS = [f for f in services.FIELDS if f != "country"]
 
 
 @superuser_only
