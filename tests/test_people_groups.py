@@ -392,3 +392,18 @@ def test_donor_sees_protected_counts_only(
     assert "&lt;5" in html
     assert "P-0000" not in html
     assert client_for(users[Role.DONOR]).get(reverse("group_list", args=[programme.code])).status_code == 403
+
+
+def test_name_search_finds_only_names_the_user_may_see(
+    users: dict, client_for: Any, programme: Any, place: Any, orgs: dict
+) -> None:
+    own = person(programme, place, name="Гулноза Саидова", owner=orgs["lap"])
+    other = person(programme, place, name="Гулноза Назарова", owner=orgs["asti"])  # in Vanj, recorded by ASTI
+    url = reverse("person_list", args=[programme.code])
+    partner = client_for(users[Role.PARTNER])
+    html = partner.get(url, {"q": "Gulnoza"}).content.decode()
+    assert own.code in html and other.code not in html
+    assert other.code in partner.get(url, {"q": other.code}).content.decode()  # the code is not a secret
+    staff_html = client_for(users[Role.STAFF]).get(url, {"q": "Гулноза"}).content.decode()
+    assert own.code in staff_html and other.code in staff_html
+    assert AuditEvent.objects.filter(action="person.search", actor=users[Role.PARTNER]).count() == 2

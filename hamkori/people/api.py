@@ -15,22 +15,22 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from hamkori.core import audit
 from hamkori.core.access import decide, deny, get_for_user
 from hamkori.core.models import Sensitivity
-from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people.models import Person, Sector
+from hamkori.people.selectors import filter_people
 from hamkori.people.services import person_create, person_set_personal_data, person_update
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
-from hamkori.vault.services import PersonalData, vault_get, vault_search
+from hamkori.vault.services import PersonalData, vault_get
 
 router = Router(tags=["people"])
 
@@ -227,24 +227,10 @@ def list_people(
     prog = get_for_user(user, Programme, code=programme)
     require_decision(user, "person.view", prog)
     visible = Person.objects.visible_to(user).filter(programme=prog, merged_into__isnull=True)
-    people = _people(visible)
-    if district:
-        area = Place.objects.filter(code=district).first()
-        people = people.filter(place__path__startswith=area.path) if area else people.none()
-    if sector:
-        people = people.filter(sectors__code=sector)
-    if sex:
-        people = people.filter(sex=sex)
-    if group is not None:
-        groups = WorkingGroup.objects.visible_to(user).filter(pk=group)
-        people = people.filter(pk__in=Membership.objects.filter(group__in=groups).values("person_id"))
-    if q := q.strip()[:200]:
-        audit.record(actor=user, action="person.search", programme=prog, summary={"programme": prog.code})
-        keys = vault_search(q)
-        candidates = visible.filter(vault_key__in=keys).only("pk", "programme", "owner") if keys else []
-        named = [p.pk for p in candidates if decide(user, "person.view_personal_data", p)]
-        people = people.filter(Q(code=q) | Q(pk__in=named))
-    return people
+    filters = {"district": district, "sector": sector, "sex": sex, "group": group, "q": q}
+    return filter_people(
+        actor=user, programme=prog, queryset=_people(visible), filters=filters, today=timezone.localdate()
+    )
 
 
 @router.get("/{int:person_id}", response={200: PersonDetailOut, 403: ErrorOut, 404: ErrorOut})

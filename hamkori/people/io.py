@@ -53,7 +53,7 @@ from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -67,6 +67,7 @@ from hamkori.groups.balance import active_on, balance_by_group
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.groups.services import membership_add
 from hamkori.people.models import AgeBand, Language, Person, Sector, Sex
+from hamkori.people.selectors import PEOPLE_FILTERS, filter_people
 from hamkori.people.services import person_create, place_in_scope, programme_places, validate_profile
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
@@ -1027,26 +1028,7 @@ def _district_of(path: str, locations: Sequence[Place]) -> Place | None:
     return None
 
 
-#: The filters of the people list that an export honours (``?district=&sector=&sex=&group=&q=``).
-EXPORT_FILTERS = ("district", "sector", "sex", "group", "q")
-
-
-def filter_people(queryset: QuerySet[Person], filters: dict[str, str], today: dt.date) -> QuerySet[Person]:
-    """The people list's filters, as SQL conditions (the name search is one blind-index query)."""
-    from hamkori.vault.services import vault_search
-
-    if code := filters.get("district"):
-        queryset = queryset.filter(place__path__startswith=Place.objects.filter(code=code).values("path")[:1])
-    if code := filters.get("sector"):
-        queryset = queryset.filter(sectors__code=code).distinct()
-    if (sex := filters.get("sex")) in Sex.values:
-        queryset = queryset.filter(sex=sex)
-    if (group := filters.get("group", "")).isdigit():
-        current = Membership.objects.filter(active_on(today), group_id=int(group)).values("person_id")
-        queryset = queryset.filter(pk__in=current)
-    if query := filters.get("q"):
-        queryset = queryset.filter(Q(code__iexact=query) | Q(vault_key__in=vault_search(query)))
-    return queryset
+EXPORT_FILTERS = PEOPLE_FILTERS
 
 
 def people_sheet(
@@ -1058,7 +1040,7 @@ def people_sheet(
     groups = WorkingGroup.objects.visible_to(actor).filter(programme=programme).values("pk")
     visible = Person.objects.visible_to(actor).filter(programme=programme, merged_into__isnull=True)
     people = list(
-        filter_people(visible, filters or {}, today)
+        filter_people(actor=actor, programme=programme, queryset=visible, filters=filters or {}, today=today)
         .select_related("place")
         .prefetch_related(
             Prefetch("sectors", queryset=Sector.objects.order_by("order", "code")),

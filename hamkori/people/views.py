@@ -5,14 +5,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hamkori.core import audit
 from hamkori.core.access import decide, get_for_user, require
 from hamkori.core.roles import FIELD_ROLES, Role
 from hamkori.core.views_access import programme_view
@@ -21,8 +20,8 @@ from hamkori.groups.services import membership_add
 from hamkori.people import services
 from hamkori.people.forms import ConsentForm, MergeForm, PersonalDataForm, PersonCreateForm, ProfileForm
 from hamkori.people.models import Consent, Person, Sector, Sex
-from hamkori.places.models import Place
-from hamkori.vault.services import PersonalData, vault_get, vault_get_many, vault_search
+from hamkori.people.selectors import PEOPLE_FILTERS, filter_people
+from hamkori.vault.services import PersonalData, vault_get, vault_get_many
 
 PAGE_SIZE = 50
 
@@ -64,21 +63,11 @@ def person_list(request: HttpRequest) -> HttpResponse:
             ),
         )
     )
-    filters = {k: request.GET.get(k, "").strip()[:100] for k in ("district", "sector", "sex", "group", "q")}
-    district = Place.objects.filter(code=filters["district"]).first() if filters["district"] else None
-    if district is not None:
-        people = people.filter(place__path__startswith=district.path)
-    if filters["sector"]:
-        people = people.filter(sectors__code=filters["sector"])
-    if filters["sex"] in Sex.values:
-        people = people.filter(sex=filters["sex"])
-    if filters["group"].isdigit():
-        people = people.filter(memberships__group_id=int(filters["group"]), memberships__left_on__isnull=True)
-    if filters["q"]:
-        query = filters["q"]
-        people = people.filter(Q(code__iexact=query) | Q(vault_key__in=vault_search(query)))
-        audit.record(actor=request.user, action="person.search", programme=programme)
-    page = Paginator(people.distinct().order_by("code"), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {k: request.GET.get(k, "").strip()[:100] for k in PEOPLE_FILTERS}
+    people = filter_people(
+        actor=request.user, programme=programme, queryset=people, filters=filters, today=timezone.localdate()
+    )
+    page = Paginator(people.order_by("code"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     context = {
         "page": page,
