@@ -10,8 +10,12 @@ from hamkori.accounts.totp import current_code
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.demo.services import build_demo
+from hamkori.groups.balance import balance_by_group
+from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.orgs.models import Organisation
+from hamkori.people.models import Person
 from hamkori.programmes.models import Programme
+from hamkori.vault.models import VaultRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +27,10 @@ def counts() -> tuple[int, ...]:
         User.objects.count(),
         RoleAssignment.objects.count(),
         AuditEvent.objects.count(),
+        Person.objects.count(),
+        WorkingGroup.objects.count(),
+        Membership.objects.count(),
+        VaultRecord.objects.count(),
     )
 
 
@@ -69,3 +77,21 @@ def test_demo_command_prints_every_login_and_a_working_second_factor() -> None:
             call_command("totp_code", account.email, stdout=out2)
             assert out2.getvalue().strip() == current_code(account.totp_secret)
     assert result.password in text
+
+
+def test_demo_groups_are_mostly_but_not_perfectly_balanced() -> None:
+    import datetime as dt
+
+    programme = build_demo().programme
+    groups = list(WorkingGroup.objects.filter(programme=programme).select_related("district"))
+    assert len(groups) == 6 and {g.status for g in groups} == {"active"}
+    balances = balance_by_group(programme, groups, dt.date(2019, 6, 1))
+    short = {g.district.code for g in groups if not balances[g.pk].meets_minimums}
+    assert short == {"TJ-RA-NUROBOD", "TJ-GB-VANJ"}
+    nurobod = next(balances[g.pk] for g in groups if g.district.code == "TJ-RA-NUROBOD")
+    assert "religious_leader" in {s.code for s in nurobod.missing_sectors}
+    assert all(
+        g.status_changes.filter(to_status="active").exclude(justification="").exists()
+        for g in groups
+        if g.district.code in short
+    )
