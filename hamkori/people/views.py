@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -150,6 +151,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 if group is not None:
                     return redirect("group_detail", programme.code, group.pk)
                 return redirect("person_detail", programme.code, person.pk)
+    if not candidates:  # the "this is a new person" box only matters once duplicates are offered
+        form.fields["confirm_new"].widget = forms.HiddenInput()
     return render(request, "people/create.html", {"form": form, "candidates": candidates, "group": group})
 
 
