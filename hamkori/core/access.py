@@ -79,11 +79,15 @@ def role_in(user: Any, programme: Any) -> str | None:
 
 
 def place_q(lookup: str, paths: Iterable[str]) -> Q:
-    """One SQL condition: the place at ``lookup`` lies in (or under) any of ``paths``."""
-    q = Q(pk__in=[])
+    """One SQL condition: the place at ``lookup`` (a foreign key to Place) lies in or under any of
+    ``paths``. It reads ``place_id IN (SELECT id FROM places WHERE path LIKE 'p%' OR ...)``: the
+    places table is small, and the big table is then searched by its place index."""
+    from hamkori.places.models import Place
+
+    under = Q(pk__in=[])
     for path in paths:
-        q |= Q(**{f"{lookup}__path__startswith": path})
-    return q
+        under |= Q(path__startswith=path)
+    return Q(**{f"{lookup}__in": Place.objects.filter(under).values("pk")})
 
 
 # --- Scoping --------------------------------------------------------------------------------------

@@ -154,10 +154,17 @@ def _detail(group: WorkingGroup) -> Seen:
 @router.get("/", response={200: list[GroupListOut], 403: ErrorOut, 404: ErrorOut})
 @api_errors
 def list_groups(
-    request: HttpRequest, programme: str, district: str = "", status: str = "", kind: str = ""
+    request: HttpRequest,
+    programme: str,
+    district: str = "",
+    status: str = "",
+    kind: str = "",
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[Seen]:
-    """The programme's working groups that you may see, each with its current balance. Filter by
-    a place code (``district``; places under it count), ``status`` or ``kind``."""
+    """The programme's working groups that you may see, each with its current balance, ordered by
+    district and name, ``limit`` (at most 500) from ``offset``. Filter by a place code (``district``;
+    places under it count), ``status`` or ``kind``."""
     user = request.user
     prog = get_for_user(user, Programme, code=programme)
     groups = _groups(WorkingGroup.objects.visible_to(user).filter(programme=prog))
@@ -168,7 +175,8 @@ def list_groups(
         groups = groups.filter(status=status)
     if kind:
         groups = groups.filter(kind=kind)
-    return _with_balances(prog, list(groups))
+    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    return _with_balances(prog, list(groups.order_by("district__path", "name", "pk")[offset : offset + limit]))
 
 
 @router.get("/{int:group_id}", response={200: GroupDetailOut, 403: ErrorOut, 404: ErrorOut})

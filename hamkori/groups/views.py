@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,6 +32,7 @@ from hamkori.people.models import Person
 from hamkori.people.views import errors_to_form, names_for
 
 READ_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER, Role.GROUP_MEMBER)
+PAGE_SIZE = 50
 
 
 def as_of(request: HttpRequest) -> dt.date:
@@ -58,13 +60,16 @@ def group_list(request: HttpRequest) -> HttpResponse:
         groups = groups.filter(kind=filters["kind"])
     if filters["status"] in WorkingGroup.Status.values:
         groups = groups.filter(status=filters["status"])
-    group_rows = list(groups)
+    page = Paginator(groups.order_by("district__path", "name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    group_rows = list(page.object_list)
     balances = balance_by_group(programme, group_rows, on)
     return render(
         request,
         "groups/list.html",
         {
             "rows": [(g, balances[g.pk]) for g in group_rows],
+            "page": page,
+            "querystring": "&".join(f"{k}={v}" for k, v in {**filters, "on": on.isoformat()}.items() if v),
             "filters": filters,
             "on": on,
             "districts": [loc.place for loc in programme.locations.select_related("place")],

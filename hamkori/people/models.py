@@ -106,7 +106,12 @@ class Person(TimeStampedModel):
                 condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900), name="person_birth_year_sane"
             ),
         ]
-        indexes = [models.Index(fields=["programme", "sex"]), models.Index(fields=["programme", "place"])]
+        indexes = [
+            models.Index(fields=["programme", "sex"]),
+            models.Index(fields=["programme", "place"]),
+            # The people list: counts and pages of the programme's unmerged people, by code.
+            models.Index(fields=["programme", "merged_into", "code"], name="person_list_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from hamkori.core import audit
-from hamkori.core.access import decide
+from hamkori.core.access import decide, place_q
 from hamkori.groups.balance import active_on
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people.models import Person, Sex
@@ -32,7 +32,8 @@ def filter_people(
     recorded). A name search is audited, without the query text.
     """
     if code := filters.get("district"):
-        queryset = queryset.filter(place__path__startswith=Place.objects.filter(code=code).values("path")[:1])
+        district = Place.objects.filter(code=code).first()
+        queryset = queryset.filter(place_q("place", [district.path])) if district else queryset.none()
     if code := filters.get("sector"):
         queryset = queryset.filter(pk__in=Person.sectors.through.objects.filter(sector__code=code).values("person_id"))
     if (sex := filters.get("sex")) in Sex.values:
@@ -47,5 +48,7 @@ def filter_people(
         bare = queryset.select_related(None).prefetch_related(None)
         candidates = bare.filter(vault_key__in=keys).only("pk", "programme", "owner") if keys else []
         named = [p.pk for p in candidates if decide(actor, "person.view_personal_data", p)]
-        queryset = queryset.filter(Q(code__iexact=query) | Q(pk__in=named))
+        # Resolve both matches to ids first: "code = x OR id IN (...)" makes SQLite scan the programme.
+        by_code = list(bare.filter(code=query.upper()).values_list("pk", flat=True)[:1])
+        queryset = queryset.filter(pk__in=[*by_code, *named])
     return queryset

@@ -22,6 +22,7 @@ from hamkori.people import services
 from hamkori.people.forms import ConsentForm, MergeForm, PersonalDataForm, PersonCreateForm, ProfileForm
 from hamkori.people.models import Consent, Person, Sector, Sex
 from hamkori.people.selectors import PEOPLE_FILTERS, filter_people
+from hamkori.places.models import Place
 from hamkori.vault.services import PersonalData, vault_get, vault_get_many
 
 PAGE_SIZE = 50
@@ -37,6 +38,21 @@ def errors_to_form(form: Any, exc: ValidationError) -> None:
 
 def _person(request: HttpRequest, pk: int, action: str = "view") -> Person:
     return get_for_user(request.user, Person, action, pk=pk, programme=request.programme)  # type: ignore[attr-defined]
+
+
+MAX_GROUP_CHOICES = 100
+
+
+def group_choices(user: Any, programme: Any, filters: dict[str, str]) -> list[WorkingGroup] | None:
+    """Groups for the list's group filter: those of the chosen district, or all when there are few;
+    None when there are too many to list (choose a district first)."""
+    groups = WorkingGroup.objects.visible_to(user).filter(programme=programme).order_by("name").only("pk", "name")
+    if filters.get("district"):
+        groups = groups.filter(
+            district__path__startswith=Place.objects.filter(code=filters["district"]).values("path")[:1]
+        )
+    choices = list(groups[: MAX_GROUP_CHOICES + 1])
+    return None if len(choices) > MAX_GROUP_CHOICES else choices
 
 
 def names_for(user: Any, people: list[Person], purpose: str) -> dict[int, str]:
@@ -65,10 +81,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
         )
     )
     filters = {k: request.GET.get(k, "").strip()[:100] for k in PEOPLE_FILTERS}
-    people = filter_people(
+    matching = filter_people(
         actor=request.user, programme=programme, queryset=people, filters=filters, today=timezone.localdate()
     )
-    page = Paginator(people.order_by("code"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(matching.order_by("code"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     context = {
         "page": page,
@@ -78,7 +94,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "districts": [loc.place for loc in programme.locations.select_related("place")],
         "sectors": Sector.objects.filter(active=True),
         "sexes": Sex.choices,
-        "groups": WorkingGroup.objects.visible_to(request.user).filter(programme=programme).only("pk", "name"),
+        "groups": group_choices(request.user, programme, filters),
         "querystring": "&".join(f"{k}={v}" for k, v in filters.items() if v),
     }
     template = "people/_rows.html" if request.headers.get("HX-Request") else "people/list.html"
