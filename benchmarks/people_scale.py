@@ -670,14 +670,20 @@ def measure_search(targets: Targets, *, samples: int = 200, seed: int = SEED) ->
 
 
 def api_groups_info(targets: Targets) -> dict[str, Any]:
-    """The groups API answers every group at once (no pagination): how many, how big."""
+    """How much one default request of the groups API answers, against all the groups staff see:
+    ``paginated`` when it answers fewer than all of them (or a ``{"items": ...}`` page)."""
+    from hamkori.groups.models import WorkingGroup
+
     client = _client(targets.users["staff"])
     response = _get(client, f"/api/groups/?programme={targets.programme_code}")
     body = response.json()
-    items = body.get("items", body) if isinstance(body, dict) else body
+    paged = isinstance(body, dict) and "items" in body
+    items = body["items"] if paged else body
+    total = WorkingGroup.objects.filter(programme__code=targets.programme_code).count()
     return {
-        "paginated": isinstance(body, dict) and "items" in body,
+        "paginated": paged or len(items) < total,
         "count": len(items),
+        "of": total,
         "bytes": len(response.content),
     }
 
@@ -731,7 +737,9 @@ def notes(report: dict[str, Any]) -> list[str]:
                 found.append(f"{role} {page}: median {row['median']} ms, {row['bytes']:,} bytes")
     api = report["api_groups"]
     if not api["paginated"]:
-        found.append(f"/api/groups/ is not paginated: {api['count']:,} groups, {api['bytes']:,} bytes in one answer")
+        found.append(
+            f"/api/groups/ is not paginated: all {api['count']:,} groups, {api['bytes']:,} bytes in one answer"
+        )
     return found
 
 
@@ -836,7 +844,10 @@ def format_report(report: dict[str, Any]) -> str:
         )
     lines.append(f"  hit rate {s['hit_rate']:.0%} (vault_search), {s['page_hit_rate']:.0%} (person listed on the page)")
     a = report["api_groups"]
-    lines.append(f"/api/groups/: paginated {a['paginated']}, {a['count']:,} groups, {a['bytes']:,} bytes")
+    lines.append(
+        f"/api/groups/ (default request): {a['count']:,} of {a['of']:,} groups, {a['bytes']:,} bytes; "
+        f"paginated: {'yes' if a['paginated'] else 'NO'}"
+    )
     lines.append("")
     lines.append("Problems:" if report["problems"] else "Problems: none")
     lines += [f"  - {p}" for p in report["problems"]]
