@@ -174,26 +174,16 @@ def build_people_and_groups(
         groups.group_transition(
             actor=admin, group=group, to_status=WorkingGroup.Status.ACTIVE, justification=justification, on=on
         )
-    # A known duplicate, spelt the Russian way, for the duplicate finder to catch.
-    people.person_create(
-        actor=None,
-        programme=programme,
-        sex="male",
-        place=places["TJ-SU-ISFARA"],
-        birth_year=1986,
-        sectors=[sectors["teacher"]],
-        languages=["ru"],
-        personal=PersonalData(full_name="Джамшед Рахимов"),
-        owner=owners["TJ-SU-ISFARA"],
-    )
-    people.person_create(
-        actor=None,
-        programme=programme,
-        sex="male",
-        place=places["TJ-SU-ISFARA"],
-        birth_year=1986,
-        sectors=[sectors["teacher"]],
-        languages=["tg"],
-        personal=PersonalData(full_name="Ҷамшед Раҳимов"),
-        owner=owners["TJ-SU-ISFARA"],
-    )
+    # One teacher registered twice, once spelt the Russian way, for the duplicate finder to catch.
+    for spelling, language in [("Джамшед Рахимов", "ru"), ("Ҷамшед Раҳимов", "tg")]:
+        people.person_create(
+            actor=None,
+            programme=programme,
+            sex="male",
+            place=places["TJ-SU-ISFARA"],
+            birth_year=1986,
+            sectors=[sectors["teacher"]],
+            languages=[language],
+            personal=PersonalData(full_name=spelling),
+            owner=owners["TJ-SU-ISFARA"],
+        )

@@ -119,36 +119,49 @@ def people_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     return _download(content, fmt, f"{programme.code}-people-template")
 
 
+def _export(
+    request: HttpRequest,
+    sheet: io.Sheet,
+    fmt: str,
+    *,
+    action: str,
+    name: str,
+    aggregate: bool,
+    filters: dict | None = None,
+) -> HttpResponse:
+    """Audit the export (who, format, rows, aggregate or not), then send the file."""
+    programme = request.programme  # type: ignore[attr-defined]
+    io.record_export(
+        actor=request.user,
+        programme=programme,
+        action=action,
+        fmt=fmt,
+        rows=len(sheet.rows),
+        aggregate=aggregate,
+        **({"filters": filters} if filters is not None else {}),
+    )
+    return _download(io.render([sheet], fmt), fmt, f"{programme.code}-{name}-{timezone.localdate().isoformat()}")
+
+
 @programme_view(*EXPORT_ROLES)
 def people_export(request: HttpRequest, fmt: str) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     _check_format(fmt)
-    today = timezone.localdate()
-    stamp = today.isoformat()
     if request.role not in ROW_LEVEL_ROLES:  # type: ignore[attr-defined]
         sheet = io.people_aggregate_sheet(programme=programme)
-        io.record_export(
-            actor=request.user,
-            programme=programme,
-            action="person.export",
-            fmt=fmt,
-            rows=len(sheet.rows),
-            aggregate=True,
-        )
-        return _download(io.render([sheet], fmt), fmt, f"{programme.code}-people-by-district-{stamp}")
+        return _export(request, sheet, fmt, action="person.export", name="people-by-district", aggregate=True)
     require(request.user, "person.export", programme)
     filters = {k: request.GET.get(k, "").strip()[:100] for k in io.EXPORT_FILTERS}
-    sheet = io.people_sheet(actor=request.user, programme=programme, filters=filters, today=today)
-    io.record_export(
-        actor=request.user,
-        programme=programme,
+    sheet = io.people_sheet(actor=request.user, programme=programme, filters=filters, today=timezone.localdate())
+    return _export(
+        request,
+        sheet,
+        fmt,
         action="person.export",
-        fmt=fmt,
-        rows=len(sheet.rows),
+        name="people",
         aggregate=False,
         filters={k: v for k, v in filters.items() if v},
     )
-    return _download(io.render([sheet], fmt), fmt, f"{programme.code}-people-{stamp}")
 
 
 @programme_view(*EXPORT_ROLES)
@@ -156,25 +169,10 @@ def groups_export(request: HttpRequest, fmt: str) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     _check_format(fmt)
     today = timezone.localdate()
-    stamp = today.isoformat()
     if request.role not in ROW_LEVEL_ROLES:  # type: ignore[attr-defined]
         sheet = io.members_aggregate_sheet(programme=programme, today=today)
-        io.record_export(
-            actor=request.user,
-            programme=programme,
-            action="workinggroup.export",
-            fmt=fmt,
-            rows=len(sheet.rows),
-            aggregate=True,
+        return _export(
+            request, sheet, fmt, action="workinggroup.export", name="group-members-by-district", aggregate=True
         )
-        return _download(io.render([sheet], fmt), fmt, f"{programme.code}-group-members-by-district-{stamp}")
     sheet = io.groups_sheet(actor=request.user, programme=programme, today=today)
-    io.record_export(
-        actor=request.user,
-        programme=programme,
-        action="workinggroup.export",
-        fmt=fmt,
-        rows=len(sheet.rows),
-        aggregate=False,
-    )
-    return _download(io.render([sheet], fmt), fmt, f"{programme.code}-working-groups-{stamp}")
+    return _export(request, sheet, fmt, action="workinggroup.export", name="working-groups", aggregate=False)
