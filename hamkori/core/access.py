@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from hamkori.core.roles import FIELD_ROLES, LEAD_ROLES, Role
 
 if TYPE_CHECKING:
-    from hamkori.accounts.models import User
+    pass
 
 M = TypeVar("M", bound=models.Model)
 
@@ -252,7 +252,3 @@ def get_for_user(user: Any, model: type[M], action: str = "view", **lookup: Any)
 
         record(actor=user, action=f"{label}.view_restricted", obj=obj)
     return obj
-
-
-def user_display(user: User | None) -> str:
-    return user.email if user else ""

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hamkori.core.access import ScopedManager, ScopeSpec
 from hamkori.core.models import TimeStampedModel
-from hamkori.core.roles import ALL_ROLES, Role
+from hamkori.core.roles import Role
 
 
 class BalancePolicy(models.Model):
@@ -156,6 +156,3 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} in {self.group}"
-
-
-ALL_GROUP_ROLES = ALL_ROLES

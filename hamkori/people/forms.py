@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -112,7 +111,3 @@ class MergeForm(forms.Form):
         ),
     )
     confirm = forms.BooleanField(label=_("I checked that both records are the same person."))
-
-
-def today() -> dt.date:
-    return timezone.localdate()
