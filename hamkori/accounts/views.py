@@ -13,16 +13,9 @@ from hamkori.accounts import services
 from hamkori.accounts.forms import ApiTokenForm, InviteForm, LockForm, RoleForm, SetPasswordForm
 from hamkori.accounts.models import ApiToken, RoleAssignment, User
 from hamkori.core.access import deny, require
+from hamkori.core.forms import errors_to_form
 from hamkori.core.roles import Role
 from hamkori.core.views_access import programme_view, public, signed_in
-
-
-def _form_errors_to(form: object, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)  # type: ignore[attr-defined]
-    else:
-        form.add_error(None, exc.messages)  # type: ignore[attr-defined]
 
 
 @signed_in
@@ -69,7 +62,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except services.InvitationInvalid as exc:
             return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=410)
         except ValidationError as exc:
-            _form_errors_to(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Your password is set. Sign in to continue."))
             return redirect("account_login")
@@ -124,7 +117,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
                 base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
-            _form_errors_to(form, exc)
+            errors_to_form(form, exc)
         else:
             return render(request, "accounts/user_invited.html", {"issued": issued})
     return render(request, "accounts/user_invite.html", {"form": form})
@@ -157,7 +150,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
                 places=list(data["places"]),
             )
         except ValidationError as exc:
-            _form_errors_to(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("The role was saved."))
             return redirect("user_detail", programme.code, member.pk)

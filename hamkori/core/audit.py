@@ -87,3 +87,15 @@ def diff(instance: models.Model, fields: list[str], before: dict[str, Any]) -> d
 
 def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
     return {name: getattr(instance, name) for name in fields}
+
+
+def sync_m2m(manager: Any, items: Any, key: Any) -> list[Any] | None:
+    """Set a many-to-many relation to ``items``; return ``[old, new]`` keys (sorted) for an audit
+    summary when it changed, else None. ``key`` maps an item to what the summary shows."""
+    items = list(items)
+    old = sorted(key(item) for item in manager.all())
+    new = sorted(key(item) for item in items)
+    if old == new:
+        return None
+    manager.set(items)
+    return [old, new]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from hamkori.core.access import decide, get_for_user, require
 from hamkori.core.disclosure import DisclosureError, protect
+from hamkori.core.forms import errors_to_form
 from hamkori.core.roles import ALL_ROLES, FIELD_ROLES, Role
 from hamkori.core.views_access import programme_view
 from hamkori.groups import services
@@ -29,7 +30,7 @@ from hamkori.groups.balance import (
 from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm, MembershipForm, StatusForm
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people.models import Person
-from hamkori.people.views import errors_to_form, names_for
+from hamkori.people.views import names_for
 
 READ_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER, Role.GROUP_MEMBER)
 PAGE_SIZE = 50

@@ -190,12 +190,8 @@ def person_update(*, actor: Any, person: Person, sectors: Sequence[Sector] | Non
     person.age_band = band
     changes = audit.diff(person, PROFILE_FIELDS, before)
     person.save()
-    if sectors is not None:
-        old = sorted(person.sectors.values_list("code", flat=True))
-        new = sorted(s.code for s in sectors)
-        if old != new:
-            person.sectors.set(sectors)
-            changes["sectors"] = [old, new]
+    if sectors is not None and (changed := audit.sync_m2m(person.sectors, sectors, key=lambda s: s.code)):
+        changes["sectors"] = changed
     if changes:
         audit.record(actor=actor, action="person.update", obj=person, summary=changes)
     return person

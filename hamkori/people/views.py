@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hamkori.core.access import decide, get_for_user, require
+from hamkori.core.forms import errors_to_form
 from hamkori.core.roles import FIELD_ROLES, Role
 from hamkori.core.views_access import programme_view
 from hamkori.groups.models import Membership, WorkingGroup
@@ -26,14 +27,6 @@ from hamkori.places.models import Place
 from hamkori.vault.services import PersonalData, vault_get, vault_get_many
 
 PAGE_SIZE = 50
-
-
-def errors_to_form(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _person(request: HttpRequest, pk: int, action: str = "view") -> Person:

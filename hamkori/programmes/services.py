@@ -96,12 +96,8 @@ def programme_update(
     _validate({f: getattr(programme, f) for f in FIELDS})
     changes = audit.diff(programme, FIELDS, before)
     programme.save()
-    if donors is not None:
-        old = sorted(programme.donors.values_list("pk", flat=True))
-        new = sorted(d.pk for d in donors)
-        if old != new:
-            programme.donors.set(donors)
-            changes["donors"] = [old, new]
+    if donors is not None and (changed := audit.sync_m2m(programme.donors, donors, key=lambda d: d.pk)):
+        changes["donors"] = changed
     if changes:
         audit.record(actor=actor, action="programme.update", obj=programme, summary=changes)
     return programme

@@ -7,11 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hamkori.core.access import require
+from hamkori.core.forms import errors_to_form
 from hamkori.core.roles import Role
 from hamkori.core.views_access import programme_view, signed_in, superuser_only
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
-from hamkori.people.views import errors_to_form
 from hamkori.programmes import services
 from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm, SectorForm
 
