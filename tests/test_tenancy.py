@@ -1,0 +1,255 @@
+"""The tenancy boundaries of ADR 0005, walked over every object URL: another programme's records
+answer 404 to every role of this programme, whichever programme the URL names; another partner
+organisation's records are never writable by a partner, even where both see them.
+
+The routes are read from the URL configuration, so a new object page is covered the day it lands
+(and this test fails until an example object is listed for its parameter)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from hamkori.accounts import services as accounts
+from hamkori.core.models import AuditEvent
+from hamkori.core.roles import Role
+from hamkori.groups import services as groups
+from hamkori.groups.models import Membership, WorkingGroup
+from hamkori.people import services as people
+from hamkori.people.models import Consent, Person
+from hamkori.programmes import services as programmes
+from hamkori.vault.services import PersonalData
+
+from .test_access_matrix import all_patterns
+
+ROLES = [Role.ADMIN, Role.STAFF, Role.PARTNER, Role.GROUP_MEMBER, Role.LIAISON, Role.DONOR]
+
+#: Object pages under /p/<code>/: every <int:...> parameter of a programme view.
+OBJECT_ROUTES = [
+    (name, route)
+    for route, name, callback in all_patterns()
+    if getattr(callback, "hamkori_access", None) is not None and callback.hamkori_access.programme and "<int:" in route
+]
+
+
+@pytest.fixture
+def second(db: Any, orgs: dict, place: Any, make_user: Any) -> dict[str, Any]:
+    """Programme B in Vanj too (same districts, same partner organisation), with one user per role."""
+    prog = programmes.programme_create(
+        actor=None,
+        code="other-prog",
+        title_en="Other programme",
+        title_ru="Другая программа",
+        title_tg="Барномаи дигар",
+        lead_organisation=orgs["lead"],
+        donors=[orgs["donor"]],
+        budget=Decimal("500.00"),
+        currency="USD",
+        start_date=dt.date(2020, 1, 1),
+        end_date=dt.date(2021, 12, 31),
+    )
+    programmes.programme_set_locations(actor=None, programme=prog, places=[place("TJ-GB-VANJ")])
+    programmes.programme_set_partner(actor=None, programme=prog, organisation=orgs["lap"], places=[place("TJ-GB-VANJ")])
+    vanj = [place("TJ-GB-VANJ")]
+    org_for = {
+        Role.ADMIN: orgs["lead"],
+        Role.STAFF: orgs["lead"],
+        Role.PARTNER: orgs["lap"],
+        Role.LIAISON: orgs["police"],
+    }
+    users = {
+        role: make_user(
+            f"b-{role}@test.example",
+            programme=prog,
+            role=role,
+            organisation=org_for.get(role, orgs["donor"] if role == Role.DONOR else None),
+            places=vanj if role in (Role.PARTNER, Role.GROUP_MEMBER, Role.LIAISON) else [],
+        )
+        for role in ROLES
+    }
+    return {"programme": prog, "users": users}
+
+
+@pytest.fixture
+def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, Any]:
+    """Records of programme A in Vanj, owned by LAP, one for each object parameter."""
+    person = people.person_create(
+        actor=None,
+        programme=programme,
+        sex="female",
+        place=place("TJ-GB-VANJ"),
+        birth_year=1990,
+        sectors=[],
+        personal=PersonalData(full_name="Зарина Мирзоева"),
+        owner=orgs["lap"],
+    )
+    consent = people.consent_record(
+        actor=None,
+        person=person,
+        purpose="participation",
+        given_on=dt.date(2019, 1, 1),
+        method="written",
+        language="tg",
+    )
+    group = groups.group_create(
+        actor=None, programme=programme, name="ГКБ Ванҷ", district=place("TJ-GB-VANJ"), owner=orgs["lap"]
+    )
+    membership = groups.membership_add(actor=None, group=group, person=person, joined_on=dt.date(2019, 1, 2))
+    return {
+        "pk": {"person": person.pk, "group": group.pk},
+        "consent_id": consent.pk,
+        "membership_id": membership.pk,
+        "user_id": users[Role.ADMIN].pk,
+        "person_code": person.code,
+    }
+
+
+def object_url(name: str, route: str, code: str, records: dict[str, Any]) -> str:
+    args: list[Any] = [code]
+    for param in re.findall(r"<(?:\w+:)?(\w+)>", route):
+        if param == "code":
+            continue
+        value = records[param]
+        if isinstance(value, dict):  # "pk" is a person under people/, a group under groups/
+            value = value["group" if "groups/" in route else "person"]
+        args.append(value)
+    return reverse(name, args=args)
+
+
+def snapshot() -> tuple:
+    return (
+        list(Person.objects.order_by("pk").values()),
+        list(Consent.objects.order_by("pk").values()),
+        list(WorkingGroup.objects.order_by("pk").values()),
+        list(Membership.objects.order_by("pk").values()),
+    )
+
+
+def test_every_object_route_is_covered() -> None:
+    known = {"pk", "consent_id", "membership_id", "user_id", "code"}  # records_a's keys
+    params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
+    assert params <= known, f"add an example record for {params - known}"
+    assert len(OBJECT_ROUTES) >= 10
+
+
+@pytest.mark.parametrize(("name", "route"), OBJECT_ROUTES, ids=[n for n, _r in OBJECT_ROUTES])
+@pytest.mark.parametrize("role", ROLES)
+def test_another_programmes_records_answer_404(
+    name: str, route: str, role: str, second: dict, records_a: dict, programme: Any
+) -> None:
+    """A user of programme B asks for programme A's record. Under A's code: 404 (405 for a GET of a
+    POST-only action, whatever the id). Under B's own code: exactly what a record that does not exist
+    answers (404, or the role's refusal of the page), so existence never leaks. Nothing changes."""
+    client = Client()
+    client.force_login(second["users"][role])
+    missing = {key: ({"person": 999999, "group": 999999} if key == "pk" else 999999) for key in records_a}
+    missing["person_code"] = "P-999999"
+    before = snapshot()
+    url = object_url(name, route, programme.code, records_a)
+    assert client.get(url).status_code in (404, 405), (url, role)
+    assert client.post(url, {"left_on": "2019-05-01", "status": "closed"}).status_code == 404, (url, role)
+    url = object_url(name, route, second["programme"].code, records_a)
+    absent = object_url(name, route, second["programme"].code, missing)
+    for method in ("get", "post"):
+        got = getattr(client, method)(url, {"left_on": "2019-05-01", "status": "closed"} if method == "post" else {})
+        expected = getattr(client, method)(absent, {"left_on": "2019-05-01"} if method == "post" else {})
+        assert got.status_code == expected.status_code, (method, url, role)
+        assert got.status_code in (403, 404, 405), (method, url, role)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_another_programmes_records_answer_404_on_the_api(
+    role: str, second: dict, records_a: dict, programme: Any
+) -> None:
+    client = Client()
+    client.force_login(second["users"][role])
+    person, group = records_a["pk"]["person"], records_a["pk"]["group"]
+    before = snapshot()
+    for path in (f"/api/people/{person}", f"/api/groups/{group}"):
+        assert client.get(path).status_code == 404, path
+    assert client.patch(f"/api/people/{person}", {"sex": "male"}, content_type="application/json").status_code == 404
+    assert (
+        client.post(f"/api/groups/{group}/status", {"to_status": "closed"}, content_type="application/json").status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/groups/{group}/members",
+            {"person": records_a["person_code"], "joined_on": "2019-05-01"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    listed = client.get("/api/people/").json()
+    assert person not in {row["id"] for row in listed.get("items", listed if isinstance(listed, list) else [])}
+    assert snapshot() == before
+
+
+def test_another_programmes_lists_show_nothing_of_this_one(
+    second: dict, records_a: dict, programme: Any, client_for: Any
+) -> None:
+    """B's staff open B's lists: A's person and group (same district, same partner) are absent."""
+    client = client_for(second["users"][Role.STAFF])
+    code = second["programme"].code
+    people_page = client.get(reverse("person_list", args=[code])).content.decode()
+    groups_page = client.get(reverse("group_list", args=[code])).content.decode()
+    assert f"/people/{records_a['pk']['person']}/" not in people_page
+    assert "ГКБ Ванҷ" not in groups_page
+
+
+def test_a_partner_of_another_organisation_cannot_write_where_both_see(
+    records_a: dict, programme: Any, orgs: dict, place: Any, make_user: Any, client_for: Any
+) -> None:
+    """ASTI's facilitator is given Vanj too, so she sees LAP's person and group: every write is refused
+    with a reason (403) and changes nothing; the refusal is audited."""
+    asti = make_user(
+        "asti-vanj@test.example",
+        programme=programme,
+        role=Role.PARTNER,
+        organisation=orgs["asti"],
+        places=[place("TJ-GB-VANJ")],
+    )
+    client = client_for(asti)
+    code, person_pk = programme.code, records_a["pk"]["person"]
+    assert client.get(reverse("person_detail", args=[code, person_pk])).status_code == 200
+    before = snapshot()
+    writes = [
+        (reverse("person_edit", args=[code, person_pk]), {"sex": "male", "birth_year": "1970"}),
+        (reverse("person_consent_add", args=[code, person_pk]), {"purpose": "contact", "given_on": "2019-02-01"}),
+        (reverse("person_consent_withdraw", args=[code, person_pk, records_a["consent_id"]]), {}),
+    ]
+    for url, data in writes:
+        response = client.post(url, data)
+        assert response.status_code == 403, (url, response.status_code)
+    api = client.patch(f"/api/people/{person_pk}", {"sex": "male"}, content_type="application/json")
+    assert api.status_code == 403
+    assert snapshot() == before
+    assert AuditEvent.objects.filter(actor=asti, outcome="denied").count() >= len(writes)
+
+
+def test_an_invitation_in_one_programme_leaves_the_other_alone(second: dict, programme: Any, users: dict) -> None:
+    """Programme B's admin invites an address that programme A already uses: A's account keeps its
+    password and no link for it is handed to B's admin."""
+    a_staff = users[Role.STAFF]
+    password_before = type(a_staff).objects.get(pk=a_staff.pk).password
+    try:
+        result = accounts.invitation_create(
+            actor=second["users"][Role.ADMIN],
+            programme=second["programme"],
+            email=a_staff.email,
+            role=Role.STAFF,
+        )
+    except Exception:  # refusing is one of the two allowed answers
+        result = None
+    assert type(a_staff).objects.get(pk=a_staff.pk).password == password_before
+    link = getattr(result, "link", None) or (result[1] if isinstance(result, tuple) and len(result) > 1 else None)
+    if isinstance(link, str) and "/accounts/invite/" in link:
+        response = Client().get(link[link.index("/accounts/invite/") :])
+        assert response.status_code in (404, 410) or b"password" not in response.content.lower()
