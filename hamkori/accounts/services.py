@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from hamkori.accounts.models import ApiToken, Invitation, RoleAssignment, User
 from hamkori.accounts.tokens import digest, new_token
 from hamkori.core import audit
+from hamkori.core.access import decide, role_in
 from hamkori.core.roles import Role
 from hamkori.orgs.models import Organisation
 from hamkori.places.models import Place
@@ -36,10 +37,33 @@ ROLE_ORGANISATION_KINDS: dict[str, set[str] | None] = {
 PLACE_SCOPED_ROLES = {Role.PARTNER, Role.GROUP_MEMBER, Role.LIAISON}
 
 
+def _require_manage(actor: Any, user: User) -> None:
+    """Refuse unless ``actor`` may manage ``user`` (the ``user.manage`` rule). ``actor=None`` is the
+    system (demo, management commands). The views check first and audit the refusal; this is the
+    service's own guard, so no caller can skip the boundary."""
+    if actor is None:
+        return
+    decision = decide(actor, "user.manage", user)
+    if not decision:
+        raise PermissionDenied(str(decision.reason))
+
+
+def _require_programme_admin(actor: Any, programme: Programme) -> None:
+    if actor is not None and role_in(actor, programme) != Role.ADMIN:
+        raise PermissionDenied(_("Your role in this programme does not allow this."))
+
+
 @transaction.atomic
 def user_create(
-    *, actor: Any, email: str, password: str | None = None, display_name: str = "", preferred_language: str = "tg"
+    *,
+    actor: Any,
+    email: str,
+    password: str | None = None,
+    display_name: str = "",
+    preferred_language: str = "tg",
+    programme: Programme | None = None,
 ) -> User:
+    """Create an account. ``programme``: the programme it is created for (its audit log lists it)."""
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": [_("A user with this email address already exists.")]})
@@ -49,7 +73,7 @@ def user_create(
     if password is None:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    audit.record(actor=actor, action="user.create", obj=user, summary={"email": email})
+    audit.record(actor=actor, action="user.create", obj=user, programme=programme, summary={"email": email})
     return user
 
 
@@ -90,7 +114,11 @@ def role_assign(
     organisation: Organisation | None = None,
     places: Sequence[Place] = (),
 ) -> RoleAssignment:
-    """Give ``user`` this role in ``programme`` (replacing any role they held there)."""
+    """Give ``user`` this role in ``programme`` (replacing any role they held there).
+
+    The actor must administer ``programme``. Giving a first role in it to any account is allowed (that
+    only opens this programme's data to them); replacing a role they hold needs ``user.manage``."""
+    _require_programme_admin(actor, programme)
     _validate_role(programme, role, organisation, places)
     current = (
         RoleAssignment.objects.select_for_update()
@@ -98,6 +126,7 @@ def role_assign(
         .first()
     )
     if current is not None:
+        _require_manage(actor, user)
         same = (
             current.role == role
             and current.organisation_id == (organisation.pk if organisation else None)
@@ -126,6 +155,8 @@ def role_assign(
 
 @transaction.atomic
 def role_revoke(*, actor: Any, user: User, programme: Programme) -> None:
+    _require_programme_admin(actor, programme)
+    _require_manage(actor, user)
     current = (
         RoleAssignment.objects.select_for_update()
         .filter(user=user, programme=programme, revoked_at__isnull=True)
@@ -159,9 +190,22 @@ INVITATION_DAYS = 7
 
 @dataclass(frozen=True)
 class IssuedInvitation:
-    invitation: Invitation
-    token: str
-    url: str
+    """What inviting someone did. A new account (or a pending one the inviting administrator alone
+    manages) gets a one-time link, shown to the administrator and mailed; an existing account of
+    someone else gets the role added and a notice by mail, and no link (``invitation`` is None)."""
+
+    user: User
+    invitation: Invitation | None = None
+    token: str = ""
+    url: str = ""
+
+    @property
+    def existing_account(self) -> bool:
+        return self.invitation is None
+
+
+def _inviter(actor: Any) -> str:
+    return (actor.display_name or actor.email) if actor else "Hamkori"
 
 
 def _invitation_mail(*, user: User, programme: Programme, url: str, actor: Any) -> None:
@@ -172,12 +216,53 @@ def _invitation_mail(*, user: User, programme: Programme, url: str, actor: Any) 
             "Open this link within %(days)s days to choose your password:\n%(url)s\n\n"
             "If you did not expect this message, ignore it."
         ) % {
-            "inviter": actor.display_name or actor.email if actor else "Hamkori",
+            "inviter": _inviter(actor),
             "programme": programme.title,
             "days": INVITATION_DAYS,
             "url": url,
         }
     send_mail(subject, body, None, [user.email])
+
+
+def _role_added_mail(*, user: User, programme: Programme, role: str, actor: Any) -> None:
+    """Tell an existing account it was given a role. No link: the account keeps its own password."""
+    with translation.override(user.preferred_language or "tg"):
+        subject = _("You have a new role in Hamkori")
+        body = _(
+            "%(inviter)s has given you the role “%(role)s” in the programme “%(programme)s” in Hamkori.\n\n"
+            "Sign in with your existing account: your password and second factor stay as they are. "
+            "If you have not chosen a password yet, use the invitation link you received earlier.\n\n"
+            "If you did not expect this message, tell your administrator."
+        ) % {"inviter": _inviter(actor), "role": Role(role).label, "programme": programme.title}
+    send_mail(subject, body, None, [user.email])
+
+
+def _may_manage(actor: Any, user: User) -> bool:
+    return actor is None or bool(decide(actor, "user.manage", user))
+
+
+def _invite_existing_account(
+    *,
+    actor: Any,
+    user: User,
+    programme: Programme,
+    role: str,
+    organisation: Organisation | None,
+    places: Sequence[Place],
+) -> IssuedInvitation:
+    """Someone else's account (or one with a password): add the role, keep everything else, tell them."""
+    if RoleAssignment.objects.filter(user=user, programme=programme, revoked_at__isnull=True).exists():
+        if _may_manage(actor, user):
+            message = _("This person already has a role in this programme: change it on their page.")
+        else:
+            message = _(
+                "This person already has a role in this programme; only an installation administrator may change it."
+            )
+        raise ValidationError({"email": [message]})
+    role_assign(actor=actor, user=user, programme=programme, role=role, organisation=organisation, places=places)
+    audit.record(actor=actor, action="user.invite_existing", obj=user, programme=programme, summary={"role": role})
+    transaction.on_commit(lambda: _role_added_mail(user=user, programme=programme, role=role, actor=actor))
+    return IssuedInvitation(user=user)
 
 
 @transaction.atomic
@@ -194,15 +279,29 @@ def invitation_create(
     base_url: str = "",
 ) -> IssuedInvitation:
     """Invite someone to a programme: the account (without a password), its role, and a one-time link
-    mailed to them (sent after the transaction commits)."""
+    mailed to them (sent after the transaction commits).
+
+    An address that already has an account is never handed over: unless the inviting administrator
+    alone manages that account (``user.manage``) and it has no password yet, the account keeps its
+    password, second factor and other programmes' invitations; it is given the role and told by mail,
+    and no link is issued."""
+    _require_programme_admin(actor, programme)
     email = User.objects.normalize_email(email).strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        user = user_create(actor=actor, email=email, display_name=display_name, preferred_language=preferred_language)
-    elif user.has_usable_password():
-        raise ValidationError({"email": [_("This person already has an account: assign a role instead.")]})
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None and not (_may_manage(actor, existing) and not existing.has_usable_password()):
+        return _invite_existing_account(
+            actor=actor, user=existing, programme=programme, role=role, organisation=organisation, places=places
+        )
+    user = existing or user_create(
+        actor=actor,
+        email=email,
+        display_name=display_name,
+        preferred_language=preferred_language,
+        programme=programme,
+    )
     role_assign(actor=actor, user=user, programme=programme, role=role, organisation=organisation, places=places)
-    Invitation.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+    # Only this programme's earlier links die; another programme's invitation is never touched.
+    Invitation.objects.filter(user=user, programme=programme, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
     token, token_digest = new_token()
@@ -216,7 +315,7 @@ def invitation_create(
     url = base_url.rstrip("/") + reverse("invitation_accept", args=[token])
     audit.record(actor=actor, action="user.invite", obj=user, programme=programme, summary={"role": role})
     transaction.on_commit(lambda: _invitation_mail(user=user, programme=programme, url=url, actor=actor))
-    return IssuedInvitation(invitation=invitation, token=token, url=url)
+    return IssuedInvitation(user=user, invitation=invitation, token=token, url=url)
 
 
 class InvitationInvalid(Exception):
@@ -275,10 +374,12 @@ def _end_sessions(user: User) -> int:
 
 
 @transaction.atomic
-def user_lock(*, actor: Any, user: User, reason: str = "") -> None:
-    """Lock an account at once: it cannot sign in, every session ends, every API token dies."""
+def user_lock(*, actor: Any, user: User, reason: str = "", programme: Programme | None = None) -> None:
+    """Lock an account at once: it cannot sign in, every session ends, every API token dies.
+    ``programme``: where the administrator acted from (the audit event is listed in its log)."""
     if getattr(actor, "pk", None) == user.pk:
         raise ValidationError(_("You cannot lock your own account."))
+    _require_manage(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.locked_at is not None:
         return
@@ -292,12 +393,14 @@ def user_lock(*, actor: Any, user: User, reason: str = "") -> None:
         actor=actor,
         action="user.lock",
         obj=user,
+        programme=programme,
         summary={"reason": reason[:200], "sessions": sessions, "tokens": tokens},
     )
 
 
 @transaction.atomic
-def user_unlock(*, actor: Any, user: User) -> None:
+def user_unlock(*, actor: Any, user: User, programme: Programme | None = None) -> None:
+    _require_manage(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.locked_at is None:
         return
@@ -305,18 +408,24 @@ def user_unlock(*, actor: Any, user: User) -> None:
     user.locked_reason = ""
     user.is_active = True
     user.save(update_fields=["locked_at", "locked_reason", "is_active"])
-    audit.record(actor=actor, action="user.unlock", obj=user)
+    audit.record(actor=actor, action="user.unlock", obj=user, programme=programme)
 
 
 @transaction.atomic
-def mfa_reset(*, actor: Any, user: User) -> int:
+def mfa_reset(*, actor: Any, user: User, programme: Programme | None = None) -> int:
     """Remove the user's authenticators (lost phone): they set up a new one at their next sign-in."""
     from allauth.mfa.models import Authenticator
+
+    _require_manage(actor, user)
 
     removed, _detail = Authenticator.objects.filter(user=user).delete()
     sessions = _end_sessions(user)
     audit.record(
-        actor=actor, action="user.mfa_reset", obj=user, summary={"authenticators": removed, "sessions": sessions}
+        actor=actor,
+        action="user.mfa_reset",
+        obj=user,
+        programme=programme,
+        summary={"authenticators": removed, "sessions": sessions},
     )
     return removed
 

@@ -71,12 +71,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 # --- User management (programme administrators) --------------------------------------------------
 def _member(request: HttpRequest, user_id: int) -> User:
-    """A user who holds (or held) a role in the current programme; anyone else answers 404."""
+    """A user the administrator may manage. Someone who never held a role in the current programme
+    (or an installation administrator, to a programme administrator) answers 404: their existence does
+    not leak. A member of this programme who also holds a role elsewhere answers 403 with the reason
+    (the ``user.manage`` rule): the administrator already sees them in the programme's user list."""
     programme = request.programme  # type: ignore[attr-defined]
     user = User.objects.filter(pk=user_id, role_assignments__programme=programme).distinct().first()
     if user is None or (user.is_superuser and not request.user.is_superuser):
         deny(request.user, "user.manage", programme, "not a member of this programme", hide=True)
-    require(request.user, "user.manage", programme)
+    require(request.user, "user.manage", user)
     return user  # type: ignore[return-value]
 
 
@@ -100,7 +103,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @programme_view(Role.ADMIN)
 def user_invite(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
-    require(request.user, "user.manage", programme)
+    require(request.user, "user.invite", programme)
     form = InviteForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -181,7 +184,7 @@ def user_lock(request: HttpRequest, user_id: int) -> HttpResponse:
     form = LockForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.user_lock(actor=request.user, user=member, reason=reason)
+        services.user_lock(actor=request.user, user=member, reason=reason, programme=programme)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -197,7 +200,7 @@ def user_lock(request: HttpRequest, user_id: int) -> HttpResponse:
 def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     member = _member(request, user_id)
-    services.user_unlock(actor=request.user, user=member)
+    services.user_unlock(actor=request.user, user=member, programme=programme)
     messages.success(request, _("%(email)s can sign in again.") % {"email": member.email})
     return redirect("user_detail", programme.code, member.pk)
 
@@ -207,7 +210,7 @@ def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
 def user_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     member = _member(request, user_id)
-    services.mfa_reset(actor=request.user, user=member)
+    services.mfa_reset(actor=request.user, user=member, programme=programme)
     messages.success(
         request,
         _("Two-factor sign-in was reset: %(email)s sets it up again at the next sign-in.") % {"email": member.email},

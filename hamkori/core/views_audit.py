@@ -5,7 +5,6 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from hamkori.accounts.models import RoleAssignment
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.core.views_access import programme_view
@@ -13,10 +12,14 @@ from hamkori.core.views_access import programme_view
 
 @programme_view(Role.ADMIN)
 def audit_list(request: HttpRequest) -> HttpResponse:
-    """The programme's audit trail: its records' events and everything its users did."""
+    """The programme's audit trail: the events recorded in this programme only. What its users did
+    elsewhere belongs to the other programmes' logs; installation-level events (sign-ins, tokens,
+    shared organisations) are shown to installation administrators only."""
     programme = request.programme  # type: ignore[attr-defined]
-    members = RoleAssignment.objects.filter(programme=programme).values("user_id")
-    events = AuditEvent.objects.filter(Q(programme=programme) | Q(actor__in=members)).select_related("actor")
+    scope = Q(programme=programme)
+    if request.user.is_superuser:
+        scope |= Q(programme__isnull=True)
+    events = AuditEvent.objects.filter(scope).select_related("actor")
     action = request.GET.get("action", "").strip()[:80]
     actor = request.GET.get("actor", "").strip()[:254]
     outcome = request.GET.get("outcome", "")

@@ -6,3 +6,6 @@ class OrgsConfig(AppConfig):
     name = "hamkori.orgs"
     label = "orgs"
     verbose_name = _("Organisations")
+
+    def ready(self) -> None:
+        from hamkori.orgs import permissions  # noqa: F401

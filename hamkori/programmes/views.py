@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hamkori.core.access import require
+from hamkori.core.access import decide, deny, require
 from hamkori.core.forms import errors_to_form
 from hamkori.core.roles import Role
 from hamkori.core.views_access import programme_view, signed_in, superuser_only
@@ -125,18 +125,20 @@ def programme_partner(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    """Organisations are not personal data: every signed-in user may see the list; programme
-    administrators (of any programme) and installation administrators may add to it."""
-    from hamkori.core.access import grants_for
-
-    may_add = request.user.is_superuser or any(g.role == Role.ADMIN for g in grants_for(request.user))
+    """Organisations are not personal data: every signed-in user may see the list. Programme
+    administrators (of any programme) may add one; changing an existing one, which every programme
+    shares, is for installation administrators (``organisation.change``)."""
+    may_add = decide(request.user, "organisation.create")
     form = OrganisationForm(request.POST or None) if may_add else None
     if request.method == "POST":
         if form is None:
-            from hamkori.core.access import deny
-
-            deny(request.user, "organisation.create", reason=_("Only programme administrators add organisations."))
+            deny(request.user, "organisation.create", reason=may_add.reason)
         elif form.is_valid():
+            existing = Organisation.objects.filter(
+                kind=form.cleaned_data["kind"], name_en=form.cleaned_data["name_en"]
+            ).first()
+            if existing is not None:
+                require(request.user, "organisation.change", existing)
             try:
                 org, _created = organisation_upsert(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
