@@ -168,6 +168,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
     may_see = person.deidentified_at is None and bool(decide(request.user, "person.view_personal_data", person))
     personal = vault_get(actor=request.user, subject_key=person.vault_key, purpose="view person") if may_see else None
+    change = decide(request.user, "person.change", person)
     return {
         "person": person,
         "personal": personal,
@@ -177,6 +178,8 @@ def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
         "consent_form": ConsentForm(),
         "personal_form": PersonalDataForm(initial=personal.__dict__ if personal else None),
         "may_merge": bool(decide(request.user, "person.merge", person)),
+        "may_change": bool(change),
+        "change_refused_because": "" if change else change.reason,
     }
 
 
@@ -220,7 +223,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             errors_to_form(form, exc)
         else:
             if request.headers.get("HX-Request"):
-                return render(request, "people/_profile.html", {"person": person})
+                return render(request, "people/_profile.html", {"person": person, "may_change": True})
             return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
     template = "people/_profile_form.html" if request.headers.get("HX-Request") else "people/edit.html"
     return render(request, template, {"person": person, "form": form})
