@@ -37,9 +37,7 @@ def sector(code: str) -> Sector:
 
 
 def make_person(programme: Any, place: Any, *, where: str = VANJ, sex: str = "female", **extra: Any) -> Person:
-    return people.person_create(
-        actor=None, programme=programme, sex=sex, place=place(where), birth_year=1980, **extra
-    )
+    return people.person_create(actor=None, programme=programme, sex=sex, place=place(where), birth_year=1980, **extra)
 
 
 # --- Finding 2: partners change only their own organisation's people ------------------------------------
@@ -194,7 +192,9 @@ def test_services_refuse_another_organisations_partner(asti_partner: User, lap_p
 def membership_world(programme: Any, place: Any, orgs: dict) -> dict[str, WorkingGroup]:
     """Vanj: 6 women and 6 men from October 2018, one more man on 2019-02-10, 2 ethnic minorities and
     1 labour migrant. Isfara: 3 women and 2 men."""
-    vanj = groups.group_create(actor=None, programme=programme, name="Vanj CWG", district=place(VANJ), owner=orgs["lap"])
+    vanj = groups.group_create(
+        actor=None, programme=programme, name="Vanj CWG", district=place(VANJ), owner=orgs["lap"]
+    )
     isfara = groups.group_create(
         actor=None, programme=programme, name="Isfara CWG", district=place(ISFARA), owner=orgs["asti"]
     )
@@ -380,16 +380,17 @@ def test_unlinked_member_and_former_member_see_no_group(
     assert client_for(member).get(reverse("group_detail", args=[programme.code, own.pk])).status_code == 404
 
 
-def test_only_leads_link_accounts(
-    programme: Any, client_for: Any, users: dict, member_world: dict, orgs: dict
-) -> None:
+def test_only_leads_link_accounts(programme: Any, client_for: Any, users: dict, member_world: dict, orgs: dict) -> None:
     me = member_world["me"]
     refused = _link_through_the_page(client_for(users[Role.PARTNER]), programme, me, users[Role.GROUP_MEMBER].email)
     assert refused.status_code == 403
     assert Person.objects.get(pk=me.pk).account is None
     # The lead's page offers the control; a partner's does not.
     url = reverse("person_account", args=[programme.code, me.pk])
-    assert url in client_for(users[Role.ADMIN]).get(reverse("person_detail", args=[programme.code, me.pk])).content.decode()
+    assert (
+        url
+        in client_for(users[Role.ADMIN]).get(reverse("person_detail", args=[programme.code, me.pk])).content.decode()
+    )
     partner_html = client_for(users[Role.PARTNER]).get(reverse("person_detail", args=[programme.code, me.pk]))
     assert url not in partner_html.content.decode()
     # Only an account holding the group-member role in this programme can be linked.

@@ -10,6 +10,7 @@ rule("person.create")(roles_rule(Role.ADMIN, Role.STAFF, Role.PARTNER))
 rule("person.merge")(roles_rule(Role.ADMIN, Role.STAFF))
 rule("person.export")(roles_rule(Role.ADMIN, Role.STAFF, Role.PARTNER))
 rule("person.import")(roles_rule(Role.ADMIN, Role.STAFF, Role.PARTNER))
+rule("person.link_account")(roles_rule(Role.ADMIN, Role.STAFF))
 rule("sector.manage")(roles_rule(Role.ADMIN))
 
 
@@ -36,7 +37,8 @@ def _change(user: Any, person: Any) -> Decision:
         return ALLOW
     if role_in(user, person.programme_id) == Role.PARTNER:
         return Decision(
-            False, _("Only the lead organisation and the organisation that recorded this person can change this record.")
+            False,
+            _("Only the lead organisation and the organisation that recorded this person can change this record."),
         )
     return Decision(False, _("Your role in this programme does not allow this."))
 

@@ -260,7 +260,8 @@ def consent_withdraw(*, actor: Any, consent: Consent, on: dt.date | None = None)
     if consent.purpose in DEIDENTIFYING_PURPOSES:
         erased = vault_erase(actor=actor, subject_key=person.vault_key)
         person.deidentified_at = timezone.now()
-        person.save(update_fields=["deidentified_at"])
+        person.account = None  # the account's email would name the person again
+        person.save(update_fields=["deidentified_at", "account"])
     audit.record(
         actor=actor,
         action="consent.withdraw",
@@ -359,11 +360,50 @@ def person_merge(*, actor: Any, keep: Person, drop: Person) -> Person:
     keep.languages = list(dict.fromkeys([*keep.languages, *drop.languages]))
     keep.save(update_fields=["languages"])
     vault_erase(actor=actor, subject_key=drop.vault_key)
+    account = drop.account
     drop.merged_into = keep
     drop.deidentified_at = timezone.now()
-    drop.save(update_fields=["merged_into", "deidentified_at"])
+    drop.account = None
+    drop.save(update_fields=["merged_into", "deidentified_at", "account"])
+    if account is not None and keep.account_id is None:
+        keep.account = account
+        keep.save(update_fields=["account"])
     audit.record(actor=actor, action="person.merge", obj=keep, summary={"merged": drop.code, "memberships": moved})
     return keep
+
+
+@transaction.atomic
+def person_link_account(*, actor: Any, person: Person, account: Any) -> Person:
+    """Link ``person`` to the sign-in account of a working-group member (or unlink: ``account=None``).
+    The account then sees the groups where the person is a current member. Lead organisation only."""
+    from hamkori.accounts.models import RoleAssignment
+
+    _require(actor, "person.link_account", person)
+    if account is not None:
+        if person.deidentified_at is not None or person.merged_into_id is not None:
+            raise ValidationError(_("This record was de-identified or merged: it cannot be linked to an account."))
+        is_member = RoleAssignment.objects.filter(
+            user=account, programme_id=person.programme_id, role=Role.GROUP_MEMBER, revoked_at__isnull=True
+        ).exists()
+        if not is_member or not account.is_active:
+            raise ValidationError(
+                {"email": [_("No active account with this email address is a working-group member in this programme.")]}
+            )
+        other = Person.objects.filter(programme_id=person.programme_id, account=account).exclude(pk=person.pk).first()
+        if other is not None:
+            raise ValidationError({"email": [_("This account is already linked to %(code)s.") % {"code": other.code}]})
+    previous = person.account_id
+    if previous == (account.pk if account is not None else None):
+        return person
+    person.account = account
+    person.save(update_fields=["account", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="person.link_account",
+        obj=person,
+        summary={"account": account.pk if account is not None else None, "previous": previous},
+    )
+    return person
 
 
 def _overlaps(a_start: dt.date, a_end: dt.date | None, b_start: dt.date, b_end: dt.date | None) -> bool:

@@ -20,7 +20,14 @@ from hamkori.core.views_access import programme_view
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.groups.services import membership_add
 from hamkori.people import services
-from hamkori.people.forms import ConsentForm, MergeForm, PersonalDataForm, PersonCreateForm, ProfileForm
+from hamkori.people.forms import (
+    AccountLinkForm,
+    ConsentForm,
+    MergeForm,
+    PersonalDataForm,
+    PersonCreateForm,
+    ProfileForm,
+)
 from hamkori.people.models import Consent, Person, Sector, Sex
 from hamkori.people.selectors import PEOPLE_FILTERS, filter_people
 from hamkori.places.models import Place
@@ -180,6 +187,10 @@ def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
         "may_merge": bool(decide(request.user, "person.merge", person)),
         "may_change": bool(change),
         "change_refused_because": "" if change else change.reason,
+        "may_link_account": (may_link := bool(decide(request.user, "person.link_account", person))),
+        "account_form": AccountLinkForm(initial={"email": person.account.email if person.account else ""})
+        if may_link
+        else None,
     }
 
 
@@ -309,3 +320,35 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("person_detail", programme.code, person.pk)
     return render(request, "people/merge.html", {"person": person, "form": form, "candidates": candidates})
+
+
+@require_POST
+@programme_view(Role.ADMIN, Role.STAFF)
+def person_account(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the person to a working-group member's sign-in account (or unlink it)."""
+    from hamkori.accounts.models import User
+
+    person = _person(request, pk, "link_account")
+    form = AccountLinkForm(request.POST)
+    if form.is_valid():
+        email = form.cleaned_data["email"].strip()
+        account = User.objects.filter(email__iexact=email).first() if email else None
+        try:
+            if email and account is None:
+                raise ValidationError(
+                    {
+                        "email": [
+                            _("No active account with this email address is a working-group member in this programme.")
+                        ]
+                    }
+                )
+            services.person_link_account(actor=request.user, person=person, account=account)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            if account is not None:
+                messages.success(request, _("%(code)s is linked to their account.") % {"code": person.code})
+            else:
+                messages.success(request, _("%(code)s is not linked to an account any more.") % {"code": person.code})
+            return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
+    return render(request, "people/detail.html", _detail_context(request, person) | {"account_form": form}, status=422)
