@@ -22,7 +22,7 @@ from hamkori.core.roles import Role
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.groups.services import balance_policy_update, group_create, membership_add
 from hamkori.people.models import Person, Sector
-from hamkori.people.services import person_create
+from hamkori.people.services import person_create, person_link_account
 from hamkori.programmes.models import Programme
 from hamkori.vault.services import PersonalData
 
@@ -444,6 +444,8 @@ def test_groups_list_uses_a_constant_number_of_queries(
 def test_group_detail_lists_memberships_by_code_only(
     world: World, groups: dict[str, WorkingGroup], users: dict[str, User]
 ) -> None:
+    # The member account belongs to a member of the Vanj group (else it sees no group).
+    person_link_account(actor=None, person=world.vanj_lead, account=users[Role.GROUP_MEMBER])
     response = bearer(users[Role.GROUP_MEMBER]).get(f"/api/groups/{groups['vanj'].pk}")
     assert response.status_code == 200, response.content
     memberships = response.json()["memberships"]
@@ -525,6 +527,7 @@ def test_add_member(world: World, groups: dict[str, WorkingGroup], users: dict[s
     assert Membership.objects.count() == before + 1
     assert AuditEvent.objects.filter(action="membership.add", summary__person=newcomer.code).exists()
     # Group members see the group but may not change it.
+    person_link_account(actor=None, person=world.vanj_lead, account=users[Role.GROUP_MEMBER])
     assert (
         post(bearer(users[Role.GROUP_MEMBER]), url, {"person": newcomer.code, "joined_on": "2025-04-01"}).status_code
         == 403

@@ -355,13 +355,11 @@ def test_inline_profile_edit_with_htmx(
 def test_group_page_shows_the_balance_panel(
     users: dict, client_for: Any, programme: Any, place: Any, vanj_group: Any, sectors: dict, policy: Any
 ) -> None:
-    for i in range(5):
-        groups.membership_add(
-            actor=None,
-            group=vanj_group,
-            person=person(programme, place, sex="female" if i < 2 else "male"),
-            joined_on=D(2018, 10, 1),
-        )
+    members = [person(programme, place, sex="female" if i < 2 else "male") for i in range(5)]
+    for member in members:
+        groups.membership_add(actor=None, group=vanj_group, person=member, joined_on=D(2018, 10, 1))
+    # The member account belongs to a member of this group (else it sees no group).
+    people.person_link_account(actor=None, person=members[0], account=users[Role.GROUP_MEMBER])
     html = (
         client_for(users[Role.PARTNER])
         .get(reverse("group_detail", args=[programme.code, vanj_group.pk]))

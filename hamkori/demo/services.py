@@ -194,4 +194,26 @@ def build_demo() -> DemoResult:
     owners = {code: orgs[key] for key, codes in PARTNER_LOCATIONS.items() for code in codes}
     admin = User.objects.get(email=f"admin@{EMAIL_DOMAIN}")
     build_people_and_groups(programme=programme, admin=admin, owners=owners, rng=rng)
+    link_member_account(programme=programme, admin=admin, member=User.objects.get(email=f"member@{EMAIL_DOMAIN}"))
     return result
+
+
+def link_member_account(*, programme: Programme, admin: User, member: User) -> None:
+    """The demo's group-member account is a woman in the Vanj working group: it sees that group."""
+    from hamkori.people.models import Person
+    from hamkori.people.services import person_link_account
+
+    if Person.objects.filter(programme=programme, account=member).exists():
+        return
+    person = (
+        Person.objects.filter(
+            programme=programme,
+            sex="female",
+            memberships__group__district__code="TJ-GB-VANJ",
+            memberships__left_on__isnull=True,
+        )
+        .order_by("code")
+        .first()
+    )
+    if person is not None:
+        person_link_account(actor=admin, person=person, account=member)

@@ -116,6 +116,41 @@ def is_young(person: Person, on: dt.date, max_age: int) -> bool:
     return False
 
 
+# --- Reporting dates --------------------------------------------------------------------------------
+#: Quarter ends (month, day): the only dates as of which roles outside the lead organisation see
+#: counts, so that two nearby dates cannot be subtracted to single out who joined or left.
+QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
+
+
+def quarter_ends(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Quarter ends from ``start`` to ``end`` (both included), in order."""
+    return [
+        day
+        for year in range(start.year, end.year + 1)
+        for month, mday in QUARTER_ENDS
+        if start <= (day := dt.date(year, month, mday)) <= end
+    ]
+
+
+def latest_quarter_end(day: dt.date) -> dt.date:
+    return quarter_ends(dt.date(day.year - 1, 1, 1), day)[-1]
+
+
+def reporting_dates(programme: Programme, today: dt.date) -> list[dt.date]:
+    """The programme's reporting dates that have passed: its quarter ends from the start date to
+    the end date (or today, if earlier); before the first one, the latest quarter end."""
+    dates = quarter_ends(programme.start_date, min(programme.end_date, today))
+    return dates or [latest_quarter_end(today)]
+
+
+def reporting_date(programme: Programme, wanted: dt.date, today: dt.date) -> dt.date:
+    """The reporting date that answers a request for ``wanted``: the last one on or before it
+    (the first one for a date before them all)."""
+    dates = reporting_dates(programme, today)
+    earlier = [day for day in dates if day <= wanted]
+    return earlier[-1] if earlier else dates[0]
+
+
 def active_on(on: dt.date) -> Q:
     return Q(joined_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on))
 

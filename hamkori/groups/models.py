@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -36,10 +38,17 @@ class BalancePolicy(models.Model):
         return f"{self.programme}"
 
 
-def _member_groups(grant, user):
-    from hamkori.core.access import place_q
-
-    return place_q("district", grant.place_paths)
+def _member_groups(grant: Any, user: Any) -> Q:
+    """A working-group member sees the groups where the person linked to their account
+    (``Person.account``) is a member today; the grant's districts still apply on top."""
+    today = timezone.localdate()
+    current = Membership.objects.filter(
+        Q(joined_on__lte=today) & (Q(left_on__isnull=True) | Q(left_on__gt=today)),
+        person__account=user,
+        person__programme_id=grant.programme_id,
+        person__merged_into__isnull=True,
+    )
+    return Q(pk__in=current.values("group_id"))
 
 
 class WorkingGroup(TimeStampedModel):

@@ -10,21 +10,25 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hamkori.core.access import decide, get_for_user, require
+from hamkori.core.access import decide, get_for_user, grant_in, place_q, require
 from hamkori.core.disclosure import DisclosureError, protect
 from hamkori.core.forms import errors_to_form
-from hamkori.core.roles import ALL_ROLES, FIELD_ROLES, Role
+from hamkori.core.roles import ALL_ROLES, FIELD_ROLES, LEAD_ROLES, Role
 from hamkori.core.views_access import programme_view
 from hamkori.groups import services
 from hamkori.groups.balance import (
+    Balance,
     balance_by_district,
     balance_by_group,
     balance_of,
     history,
     policy_for,
+    reporting_date,
+    reporting_dates,
     required_sectors,
 )
 from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm, MembershipForm, StatusForm
@@ -37,8 +41,21 @@ PAGE_SIZE = 50
 
 
 def as_of(request: HttpRequest) -> dt.date:
-    """The date asked for (``?on=YYYY-MM-DD``), else today."""
-    return parse_date(request.GET.get("on", "") or "") or timezone.localdate()
+    """The date asked for (``?on=YYYY-MM-DD``), else today. A date that is not one (``2019-02-30``,
+    ``yesterday``) answers today, with a message saying so."""
+    raw = request.GET.get("on", "").strip()
+    if raw:
+        try:
+            day = parse_date(raw)
+        except ValueError:  # well formed but impossible, e.g. 30 February
+            day = None
+        if day is not None:
+            return day
+        messages.error(
+            request,
+            _("“%(value)s” is not a valid date (year-month-day): showing today instead.") % {"value": raw[:20]},
+        )
+    return timezone.localdate()
 
 
 def _group(request: HttpRequest, pk: int, action: str = "view") -> WorkingGroup:
@@ -229,44 +246,93 @@ def membership_end(request: HttpRequest, pk: int, membership_id: int) -> HttpRes
     return redirect("group_detail", group.programme.code, group.pk)
 
 
+def _balance_date(request: HttpRequest, programme: Any) -> tuple[dt.date, list[dt.date] | None]:
+    """The date of the balance page, and the reporting dates offered (None: any date).
+
+    The lead organisation chooses any date. Everyone else sees counts as of the programme's
+    reporting dates (quarter ends) only: two nearby dates would otherwise be subtracted to single
+    out the person who joined or left in between. Another date answers the reporting date before it.
+    """
+    wanted = as_of(request)
+    if request.role in LEAD_ROLES:  # type: ignore[attr-defined]
+        return wanted, None
+    today = timezone.localdate()
+    dates = reporting_dates(programme, today)
+    on = reporting_date(programme, wanted, today)
+    if request.GET.get("on") and on != wanted and parse_iso(request.GET["on"]) is not None:
+        messages.info(
+            request,
+            _("Counts are published as of reporting dates (quarter ends) only: showing %(day)s.")
+            % {"day": date_format(on, "DATE_FORMAT")},
+        )
+    return on, dates
+
+
+def parse_iso(value: str) -> dt.date | None:
+    try:
+        return parse_date(value.strip())
+    except ValueError:
+        return None
+
+
+def _protected(rows: list[tuple[Any, Balance]]) -> dict[str, Any]:
+    """The tables for roles outside the field (donors, liaisons, group members): counts only, with
+    disclosure control, nothing finer than a district. Sensitive categories (ethnic minorities,
+    labour migrants) are a table of their own: they overlap, so it carries no totals."""
+    labels = [p.name for p, _b in rows]
+    safe = sensitive = None
+    withheld = False
+    counts = [[b.women, b.members - b.women] for _place, b in rows]
+    columns = [_("Women"), _("Men")]
+    try:
+        safe = protect(counts, labels, columns)
+    except DisclosureError:  # no safe pattern with totals: publish the cells without totals
+        try:
+            safe = protect(counts, labels, columns, show_totals=False)
+        except DisclosureError:
+            withheld = True
+    try:
+        sensitive = protect(
+            [[b.minorities, b.migrants] for _place, b in rows],
+            labels,
+            [_("Ethnic minorities"), _("Labour migrants or returnees")],
+            show_totals=False,
+        )
+    except DisclosureError:
+        sensitive = None
+    return {"safe": safe, "sensitive": sensitive, "withheld": withheld}
+
+
 @programme_view(*ALL_ROLES)
 def programme_balance(request: HttpRequest) -> HttpResponse:
-    """Representation across districts and the programme (counts of members, no individuals)."""
+    """Representation across districts and the programme (counts of members, no individuals).
+
+    Each role sees the districts of its grant (the lead organisation and donors: the whole
+    programme); roles outside the field see protected counts only, as of reporting dates."""
     programme = request.programme  # type: ignore[attr-defined]
-    on = as_of(request)
-    groups = list(
-        WorkingGroup.objects.filter(programme=programme)
-        .exclude(status=WorkingGroup.Status.CLOSED)
-        .select_related("district")
-    )
-    districts, total = balance_by_district(programme, groups, on)
-    places = {g.district_id: g.district for g in groups}
+    on, reporting = _balance_date(request, programme)
+    groups = WorkingGroup.objects.filter(programme=programme).exclude(status=WorkingGroup.Status.CLOSED)
+    grant = grant_in(request.user, programme)
+    if request.role not in LEAD_ROLES and not (grant is not None and grant.whole_programme):  # type: ignore[attr-defined]
+        groups = groups.filter(place_q("district", grant.place_paths if grant is not None else ()))
+    group_list = list(groups.select_related("district"))
+    districts, total = balance_by_district(programme, group_list, on)
+    places = {g.district_id: g.district for g in group_list}
     rows = [(places[pk], b) for pk, b in sorted(districts.items(), key=lambda kv: places[kv[0]].path)]
-    safe = None
-    withheld = False
-    if request.role not in (Role.ADMIN, Role.STAFF, Role.PARTNER):  # type: ignore[attr-defined]
-        # Donors and others see counts only, with disclosure control; nothing finer than a district.
-        counts = [[b.women, b.members - b.women] for _place, b in rows]
-        labels, columns = [p.name for p, _b in rows], [_("Women"), _("Men")]
-        try:
-            safe = protect(counts, labels, columns)
-        except DisclosureError:  # no safe pattern with totals: publish the cells without totals
-            try:
-                safe = protect(counts, labels, columns, show_totals=False)
-            except DisclosureError:
-                withheld = True
+    protected = request.role not in FIELD_ROLES  # type: ignore[attr-defined]
     return render(
         request,
         "groups/balance.html",
         {
             "on": on,
-            "rows": rows,
-            "total": total,
+            "reporting_dates": reporting,
+            "rows": [] if protected else rows,
+            "total": None if protected else total,
             "policy": policy_for(programme),
-            "safe": safe,
-            "withheld": withheld,
+            "protected": protected,
             "may_edit_policy": request.role == Role.ADMIN,  # type: ignore[attr-defined]
-        },
+        }
+        | (_protected(rows) if protected else {}),
     )
 
 

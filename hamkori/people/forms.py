@@ -111,3 +111,14 @@ class MergeForm(forms.Form):
         ),
     )
     confirm = forms.BooleanField(label=_("I checked that both records are the same person."))
+
+
+class AccountLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address of their account"),
+        required=False,
+        help_text=_(
+            "A working-group member's sign-in account: it then sees the groups this person is a member of. "
+            "Leave empty to unlink."
+        ),
+    )

@@ -92,6 +92,17 @@ class Person(TimeStampedModel):
     )
     deidentified_at = models.DateTimeField(_("de-identified"), null=True, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    #: The sign-in account of this person, when they are a working-group member who uses Hamkori:
+    #: a group member's account sees the groups where this person is a current member. Set by the
+    #: lead organisation (``person_link_account``); cleared when the person is de-identified.
+    account = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("sign-in account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     scope = ScopeSpec(programme="programme", place="place", owner="owner", sensitivity="sensitivity")
     objects = ScopedManager()
@@ -104,6 +115,11 @@ class Person(TimeStampedModel):
             models.UniqueConstraint(fields=["programme", "code"], name="person_code_unique"),
             models.CheckConstraint(
                 condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900), name="person_birth_year_sane"
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "account"],
+                condition=Q(account__isnull=False),
+                name="person_account_once_per_programme",
             ),
         ]
         indexes = [

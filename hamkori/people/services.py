@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -29,6 +29,16 @@ PROFILE_FIELDS = ["sex", "birth_year", "age_band", "place", "languages", "sensit
 MIN_AGE, MAX_AGE = 10, 110
 #: Withdrawing consent for these purposes de-identifies the person (their vault record is erased).
 DEIDENTIFYING_PURPOSES = {Consent.Purpose.PARTICIPATION, Consent.Purpose.CONTACT}
+
+
+def _require(actor: Any, action: str, obj: Any) -> None:
+    """Defence in depth: a service refuses an actor the registry refuses (views check first, through
+    ``get_for_user``, and audit the refusal). ``actor=None`` is the system (migrations, the demo)."""
+    if actor is None:
+        return
+    decision = decide(actor, action, obj)
+    if not decision:
+        raise PermissionDenied(str(decision.reason))
 
 
 def programme_places(programme: Programme) -> list[Place]:
@@ -170,6 +180,7 @@ def person_update(*, actor: Any, person: Person, sectors: Sequence[Sector] | Non
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
+    _require(actor, "person.change", person)
     before = audit.snapshot(person, PROFILE_FIELDS)
     merged = {**before, **values}
     if "birth_year" in values and "age_band" not in values and values["birth_year"] is not None:
@@ -199,6 +210,7 @@ def person_update(*, actor: Any, person: Person, sectors: Sequence[Sector] | Non
 
 @transaction.atomic
 def person_set_personal_data(*, actor: Any, person: Person, data: PersonalData) -> None:
+    _require(actor, "person.change", person)
     if person.deidentified_at is not None:
         raise ValidationError(_("This person withdrew consent: their personal data cannot be stored again."))
     vault_put(actor=actor, subject_key=person.vault_key, data=data)
@@ -208,6 +220,7 @@ def person_set_personal_data(*, actor: Any, person: Person, data: PersonalData) 
 def consent_record(
     *, actor: Any, person: Person, purpose: str, given_on: dt.date, method: str, language: str
 ) -> Consent:
+    _require(actor, "person.change", person)
     errors: dict[str, list[str]] = {}
     if purpose not in Consent.Purpose.values:
         errors["purpose"] = [_("Unknown purpose.")]
@@ -237,6 +250,7 @@ def consent_record(
 def consent_withdraw(*, actor: Any, consent: Consent, on: dt.date | None = None) -> None:
     """Withdraw a consent. For participation or contact, the person is de-identified: their vault
     record is erased; the pseudonymous profile (sex, age band, place, memberships) stays for counts."""
+    _require(actor, "person.change", consent.person)
     if consent.withdrawn_on is not None:
         return
     consent.withdrawn_on = on or timezone.localdate()
@@ -246,7 +260,8 @@ def consent_withdraw(*, actor: Any, consent: Consent, on: dt.date | None = None)
     if consent.purpose in DEIDENTIFYING_PURPOSES:
         erased = vault_erase(actor=actor, subject_key=person.vault_key)
         person.deidentified_at = timezone.now()
-        person.save(update_fields=["deidentified_at"])
+        person.account = None  # the account's email would name the person again
+        person.save(update_fields=["deidentified_at", "account"])
     audit.record(
         actor=actor,
         action="consent.withdraw",
@@ -312,6 +327,7 @@ def person_merge(*, actor: Any, keep: Person, drop: Person) -> Person:
     stays as a de-identified pointer so that old links still resolve."""
     from hamkori.groups.models import Membership
 
+    _require(actor, "person.merge", keep)
     if keep.pk == drop.pk or keep.programme_id != drop.programme_id:
         raise ValidationError(_("Choose two different people of the same programme."))
     if drop.merged_into_id is not None or keep.merged_into_id is not None:
@@ -344,11 +360,50 @@ def person_merge(*, actor: Any, keep: Person, drop: Person) -> Person:
     keep.languages = list(dict.fromkeys([*keep.languages, *drop.languages]))
     keep.save(update_fields=["languages"])
     vault_erase(actor=actor, subject_key=drop.vault_key)
+    account = drop.account
     drop.merged_into = keep
     drop.deidentified_at = timezone.now()
-    drop.save(update_fields=["merged_into", "deidentified_at"])
+    drop.account = None
+    drop.save(update_fields=["merged_into", "deidentified_at", "account"])
+    if account is not None and keep.account_id is None:
+        keep.account = account
+        keep.save(update_fields=["account"])
     audit.record(actor=actor, action="person.merge", obj=keep, summary={"merged": drop.code, "memberships": moved})
     return keep
+
+
+@transaction.atomic
+def person_link_account(*, actor: Any, person: Person, account: Any) -> Person:
+    """Link ``person`` to the sign-in account of a working-group member (or unlink: ``account=None``).
+    The account then sees the groups where the person is a current member. Lead organisation only."""
+    from hamkori.accounts.models import RoleAssignment
+
+    _require(actor, "person.link_account", person)
+    if account is not None:
+        if person.deidentified_at is not None or person.merged_into_id is not None:
+            raise ValidationError(_("This record was de-identified or merged: it cannot be linked to an account."))
+        is_member = RoleAssignment.objects.filter(
+            user=account, programme_id=person.programme_id, role=Role.GROUP_MEMBER, revoked_at__isnull=True
+        ).exists()
+        if not is_member or not account.is_active:
+            raise ValidationError(
+                {"email": [_("No active account with this email address is a working-group member in this programme.")]}
+            )
+        other = Person.objects.filter(programme_id=person.programme_id, account=account).exclude(pk=person.pk).first()
+        if other is not None:
+            raise ValidationError({"email": [_("This account is already linked to %(code)s.") % {"code": other.code}]})
+    previous = person.account_id
+    if previous == (account.pk if account is not None else None):
+        return person
+    person.account = account
+    person.save(update_fields=["account", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="person.link_account",
+        obj=person,
+        summary={"account": account.pk if account is not None else None, "previous": previous},
+    )
+    return person
 
 
 def _overlaps(a_start: dt.date, a_end: dt.date | None, b_start: dt.date, b_end: dt.date | None) -> bool:

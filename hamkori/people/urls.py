@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/consents/", views.person_consent_add, name="person_consent_add"),
     path("<int:pk>/consents/<int:consent_id>/withdraw/", views.person_consent_withdraw, name="person_consent_withdraw"),
     path("<int:pk>/merge/", views.person_merge, name="person_merge"),
+    path("<int:pk>/account/", views.person_account, name="person_account"),
 ]

@@ -20,7 +20,14 @@ from hamkori.core.views_access import programme_view
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.groups.services import membership_add
 from hamkori.people import services
-from hamkori.people.forms import ConsentForm, MergeForm, PersonalDataForm, PersonCreateForm, ProfileForm
+from hamkori.people.forms import (
+    AccountLinkForm,
+    ConsentForm,
+    MergeForm,
+    PersonalDataForm,
+    PersonCreateForm,
+    ProfileForm,
+)
 from hamkori.people.models import Consent, Person, Sector, Sex
 from hamkori.people.selectors import PEOPLE_FILTERS, filter_people
 from hamkori.places.models import Place
@@ -168,6 +175,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
     may_see = person.deidentified_at is None and bool(decide(request.user, "person.view_personal_data", person))
     personal = vault_get(actor=request.user, subject_key=person.vault_key, purpose="view person") if may_see else None
+    change = decide(request.user, "person.change", person)
     return {
         "person": person,
         "personal": personal,
@@ -177,6 +185,12 @@ def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
         "consent_form": ConsentForm(),
         "personal_form": PersonalDataForm(initial=personal.__dict__ if personal else None),
         "may_merge": bool(decide(request.user, "person.merge", person)),
+        "may_change": bool(change),
+        "change_refused_because": "" if change else change.reason,
+        "may_link_account": (may_link := bool(decide(request.user, "person.link_account", person))),
+        "account_form": AccountLinkForm(initial={"email": person.account.email if person.account else ""})
+        if may_link
+        else None,
     }
 
 
@@ -220,7 +234,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             errors_to_form(form, exc)
         else:
             if request.headers.get("HX-Request"):
-                return render(request, "people/_profile.html", {"person": person})
+                return render(request, "people/_profile.html", {"person": person, "may_change": True})
             return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
     template = "people/_profile_form.html" if request.headers.get("HX-Request") else "people/edit.html"
     return render(request, template, {"person": person, "form": form})
@@ -306,3 +320,35 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("person_detail", programme.code, person.pk)
     return render(request, "people/merge.html", {"person": person, "form": form, "candidates": candidates})
+
+
+@require_POST
+@programme_view(Role.ADMIN, Role.STAFF)
+def person_account(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the person to a working-group member's sign-in account (or unlink it)."""
+    from hamkori.accounts.models import User
+
+    person = _person(request, pk, "link_account")
+    form = AccountLinkForm(request.POST)
+    if form.is_valid():
+        email = form.cleaned_data["email"].strip()
+        account = User.objects.filter(email__iexact=email).first() if email else None
+        try:
+            if email and account is None:
+                raise ValidationError(
+                    {
+                        "email": [
+                            _("No active account with this email address is a working-group member in this programme.")
+                        ]
+                    }
+                )
+            services.person_link_account(actor=request.user, person=person, account=account)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            if account is not None:
+                messages.success(request, _("%(code)s is linked to their account.") % {"code": person.code})
+            else:
+                messages.success(request, _("%(code)s is not linked to an account any more.") % {"code": person.code})
+            return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
+    return render(request, "people/detail.html", _detail_context(request, person) | {"account_form": form}, status=422)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from hamkori.core.access import require
 from hamkori.core.roles import Role
 from hamkori.core.views_access import programme_view
+from hamkori.groups.balance import reporting_date
 from hamkori.groups.models import WorkingGroup
 from hamkori.people import io
 
@@ -164,13 +165,19 @@ def people_export(request: HttpRequest, fmt: str) -> HttpResponse:
     )
 
 
+def reporting_day(programme: Any, today: Any) -> Any:
+    """The reporting date (a quarter end) whose counts an aggregate export of ``today`` shows."""
+    return reporting_date(programme, today, today)
+
+
 @programme_view(*EXPORT_ROLES)
 def groups_export(request: HttpRequest, fmt: str) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     _check_format(fmt)
     today = timezone.localdate()
     if request.role not in ROW_LEVEL_ROLES:  # type: ignore[attr-defined]
-        sheet = io.members_aggregate_sheet(programme=programme, today=today)
+        # As of the last reporting date, not today: exports on two days must not be subtracted.
+        sheet = io.members_aggregate_sheet(programme=programme, today=reporting_day(programme, today))
         return _export(
             request, sheet, fmt, action="workinggroup.export", name="group-members-by-district", aggregate=True
         )
