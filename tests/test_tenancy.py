@@ -253,3 +253,35 @@ def test_an_invitation_in_one_programme_leaves_the_other_alone(second: dict, pro
     if isinstance(link, str) and "/accounts/invite/" in link:
         response = Client().get(link[link.index("/accounts/invite/") :])
         assert response.status_code in (404, 410) or b"password" not in response.content.lower()
+
+
+def test_a_partner_of_another_organisation_cannot_change_its_group(
+    records_a: dict, programme: Any, orgs: dict, place: Any, make_user: Any, client_for: Any
+) -> None:
+    """LAP facilitates the Vanj group; ASTI's facilitator, given Vanj too, sees it but every change to
+    it (edit, status, add or end a membership; page and API) is refused with a reason."""
+    asti = make_user(
+        "asti-vanj@test.example",
+        programme=programme,
+        role=Role.PARTNER,
+        organisation=orgs["asti"],
+        places=[place("TJ-GB-VANJ")],
+    )
+    client = client_for(asti)
+    code, group_pk = programme.code, records_a["pk"]["group"]
+    assert client.get(reverse("group_detail", args=[code, group_pk])).status_code == 200
+    before = snapshot()
+    writes = [
+        (reverse("group_edit", args=[code, group_pk]), {"name": "Renamed", "kind": "cwg"}),
+        (reverse("group_status", args=[code, group_pk]), {"to_status": "forming"}),
+        (
+            reverse("membership_add", args=[code, group_pk]),
+            {"person": records_a["person_code"], "joined_on": "2019-03-01"},
+        ),
+        (reverse("membership_end", args=[code, group_pk, records_a["membership_id"]]), {"left_on": "2019-04-01"}),
+    ]
+    for url, data in writes:
+        assert client.post(url, data).status_code == 403, url
+    api = client.post(f"/api/groups/{group_pk}/status", {"to_status": "forming"}, content_type="application/json")
+    assert api.status_code == 403
+    assert snapshot() == before

@@ -205,6 +205,17 @@ def require(user: Any, action: str, obj: Any = None) -> None:
         deny(user, action, obj, decision.reason)
 
 
+def enforce(actor: Any, action: str, obj: Any = None) -> None:
+    """Defence in depth inside a service: refuse an actor the registry refuses (views and the API check
+    first, through ``get_for_user``, and audit the refusal). ``actor=None`` is the system (migrations,
+    the demo, management commands)."""
+    if actor is None:
+        return
+    decision = decide(actor, action, obj)
+    if not decision:
+        raise PermissionDenied(str(decision.reason))
+
+
 def deny(user: Any, action: str, obj: Any = None, reason: Any = "", *, hide: bool = False) -> None:
     """Record a refused attempt in the audit log and raise 404 (``hide``) or 403."""
     from hamkori.core.audit import record

@@ -1,7 +1,33 @@
-from hamkori.core.access import roles_rule, rule
-from hamkori.core.roles import ALL_ROLES, Role
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from hamkori.core.access import ALLOW, Decision, grant_in, role_in, roles_rule, rule
+from hamkori.core.roles import ALL_ROLES, LEAD_ROLES, Role
 
 rule("workinggroup.view")(roles_rule(*ALL_ROLES))
-rule("workinggroup.change")(roles_rule(Role.ADMIN, Role.STAFF, Role.PARTNER))
 rule("workinggroup.justify_activation")(roles_rule(Role.ADMIN, Role.STAFF))
 rule("balancepolicy.change")(roles_rule(Role.ADMIN))
+
+_may_create = roles_rule(Role.ADMIN, Role.STAFF, Role.PARTNER)
+
+
+@rule("workinggroup.change")
+def _change(user: Any, obj: Any) -> Decision:
+    """Creating a group (``obj`` is the programme): lead roles and partners. Changing a group, its
+    status or its memberships: lead roles, and a partner of the organisation that facilitates it
+    (``owner``), or of any partner organisation covering its district while the lead has assigned
+    no owner. A partner never changes a group another organisation facilitates (ADR 0005)."""
+    if obj is None or obj._meta.model_name == "programme":
+        return _may_create(user, obj)
+    role = role_in(user, obj.programme_id)
+    if role in LEAD_ROLES:
+        return ALLOW
+    if role == Role.PARTNER:
+        grant = grant_in(user, obj.programme_id)
+        if obj.owner_id is None or (grant is not None and grant.organisation_id == obj.owner_id):
+            return ALLOW
+        return Decision(
+            False, _("Only the lead organisation and the organisation that facilitates this group can change it.")
+        )
+    return Decision(False, _("Your role in this programme does not allow this."))

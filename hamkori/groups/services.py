@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hamkori.core import audit
-from hamkori.core.access import decide, grant_in
+from hamkori.core.access import decide, enforce, grant_in
 from hamkori.core.roles import Role
 from hamkori.groups.balance import balance_of
 from hamkori.groups.models import BalancePolicy, Membership, StatusChange, WorkingGroup
@@ -71,6 +71,7 @@ def group_update(*, actor: Any, group: WorkingGroup, **values: Any) -> WorkingGr
     unknown = set(values) - set(GROUP_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
+    enforce(actor, "workinggroup.change", group)
     before = audit.snapshot(group, GROUP_FIELDS)
     merged = {**before, **values}
     merged["name"] = " ".join(str(merged["name"]).split())

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from hamkori.core import audit
-from hamkori.core.access import decide, grant_in
+from hamkori.core.access import decide, enforce, grant_in
 from hamkori.core.models import Sensitivity
 from hamkori.core.roles import Role
 from hamkori.core.text import name_key, name_tokens
@@ -29,16 +29,6 @@ PROFILE_FIELDS = ["sex", "birth_year", "age_band", "place", "languages", "sensit
 MIN_AGE, MAX_AGE = 10, 110
 #: Withdrawing consent for these purposes de-identifies the person (their vault record is erased).
 DEIDENTIFYING_PURPOSES = {Consent.Purpose.PARTICIPATION, Consent.Purpose.CONTACT}
-
-
-def _require(actor: Any, action: str, obj: Any) -> None:
-    """Defence in depth: a service refuses an actor the registry refuses (views check first, through
-    ``get_for_user``, and audit the refusal). ``actor=None`` is the system (migrations, the demo)."""
-    if actor is None:
-        return
-    decision = decide(actor, action, obj)
-    if not decision:
-        raise PermissionDenied(str(decision.reason))
 
 
 def programme_places(programme: Programme) -> list[Place]:
@@ -180,7 +170,7 @@ def person_update(*, actor: Any, person: Person, sectors: Sequence[Sector] | Non
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
-    _require(actor, "person.change", person)
+    enforce(actor, "person.change", person)
     before = audit.snapshot(person, PROFILE_FIELDS)
     merged = {**before, **values}
     if "birth_year" in values and "age_band" not in values and values["birth_year"] is not None:
@@ -210,7 +200,7 @@ def person_update(*, actor: Any, person: Person, sectors: Sequence[Sector] | Non
 
 @transaction.atomic
 def person_set_personal_data(*, actor: Any, person: Person, data: PersonalData) -> None:
-    _require(actor, "person.change", person)
+    enforce(actor, "person.change", person)
     if person.deidentified_at is not None:
         raise ValidationError(_("This person withdrew consent: their personal data cannot be stored again."))
     vault_put(actor=actor, subject_key=person.vault_key, data=data)
@@ -220,7 +210,7 @@ def person_set_personal_data(*, actor: Any, person: Person, data: PersonalData) 
 def consent_record(
     *, actor: Any, person: Person, purpose: str, given_on: dt.date, method: str, language: str
 ) -> Consent:
-    _require(actor, "person.change", person)
+    enforce(actor, "person.change", person)
     errors: dict[str, list[str]] = {}
     if purpose not in Consent.Purpose.values:
         errors["purpose"] = [_("Unknown purpose.")]
@@ -250,7 +240,7 @@ def consent_record(
 def consent_withdraw(*, actor: Any, consent: Consent, on: dt.date | None = None) -> None:
     """Withdraw a consent. For participation or contact, the person is de-identified: their vault
     record is erased; the pseudonymous profile (sex, age band, place, memberships) stays for counts."""
-    _require(actor, "person.change", consent.person)
+    enforce(actor, "person.change", consent.person)
     if consent.withdrawn_on is not None:
         return
     consent.withdrawn_on = on or timezone.localdate()
@@ -327,7 +317,7 @@ def person_merge(*, actor: Any, keep: Person, drop: Person) -> Person:
     stays as a de-identified pointer so that old links still resolve."""
     from hamkori.groups.models import Membership
 
-    _require(actor, "person.merge", keep)
+    enforce(actor, "person.merge", keep)
     if keep.pk == drop.pk or keep.programme_id != drop.programme_id:
         raise ValidationError(_("Choose two different people of the same programme."))
     if drop.merged_into_id is not None or keep.merged_into_id is not None:
@@ -378,7 +368,7 @@ def person_link_account(*, actor: Any, person: Person, account: Any) -> Person:
     The account then sees the groups where the person is a current member. Lead organisation only."""
     from hamkori.accounts.models import RoleAssignment
 
-    _require(actor, "person.link_account", person)
+    enforce(actor, "person.link_account", person)
     if account is not None:
         if person.deidentified_at is not None or person.merged_into_id is not None:
             raise ValidationError(_("This record was de-identified or merged: it cannot be linked to an account."))
