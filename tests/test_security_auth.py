@@ -267,12 +267,16 @@ def test_a_password_reset_revokes_tokens(alice_member: User) -> None:
     assert AuditEvent.objects.filter(action="auth.password_reset", actor=alice_member).exists()
 
 
-def test_tokens_of_a_user_without_any_role_stop_working(alice_member: User, programme: Any) -> None:
+def test_revoking_the_last_role_revokes_the_tokens(
+    alice_member: User, programme: Any, make_user: Any, orgs: dict, users: dict, client_for: Any
+) -> None:
     _token, secret = services.api_token_create(actor=alice_member, name="notebook")
     assert Client().get(API, HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
-    services.role_revoke(actor=None, user=alice_member, programme=programme)
+    services.role_revoke(actor=users[Role.ADMIN], user=alice_member, programme=programme)
     assert Client().get(API, HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
-    assert AuditEvent.objects.filter(action="api.token_refused", summary__reason="no role").exists()
+    event = AuditEvent.objects.get(action="api_token.revoke_all", object_id=str(alice_member.pk))
+    assert event.actor == users[Role.ADMIN] and event.summary == {"reason": "last role revoked", "tokens": 1}
+    assert AuditEvent.objects.filter(action="api.token_refused", summary__reason="revoked").exists()
 
 
 def test_the_api_is_throttled(alice_member: User, settings: Any) -> None:
