@@ -143,8 +143,10 @@ def client_for() -> Callable[[User | None], Client]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """allauth remembers used TOTP codes in the cache; ids repeat between tests, so start clean."""
+def _fresh_cache(django_db_blocker: Any) -> None:
+    """allauth remembers used TOTP codes and rate limits in the cache; ids repeat between tests, so
+    start clean. The cache is a database table (settings.CACHES), so clearing it needs the database."""
     from django.core.cache import cache
 
-    cache.clear()
+    with django_db_blocker.unblock():
+        cache.clear()

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -114,15 +116,22 @@ class Invitation(models.Model):
         return f"{self.user.email} ({self.created_at:%Y-%m-%d})"
 
 
+def api_token_expiry() -> dt.datetime:
+    """When a token created now stops working (``HAMKORI_API_TOKEN_DAYS``)."""
+    return timezone.now() + dt.timedelta(days=settings.HAMKORI_API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
-    """A personal API token (``Authorization: Bearer <token>``). Only its hash is stored; locking the
-    account revokes every token at once."""
+    """A personal API token (``Authorization: Bearer <token>``). Only its hash is stored. It expires;
+    locking the account, a new password and a removed or reset second factor revoke every token of
+    the user at once, and so does revoking their last role."""
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=80)
     prefix = models.CharField(max_length=12)
     token_digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), default=api_token_expiry)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hamkori.accounts.models import ApiToken, Invitation, RoleAssignment, User
+from hamkori.accounts.models import ApiToken, Invitation, RoleAssignment, User, api_token_expiry
 from hamkori.accounts.tokens import digest, new_token
 from hamkori.core import audit
 from hamkori.core.access import decide, role_in
+from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.orgs.models import Organisation
 from hamkori.places.models import Place
@@ -167,6 +168,8 @@ def role_revoke(*, actor: Any, user: User, programme: Programme) -> None:
     current.revoked_at = timezone.now()
     current.save(update_fields=["revoked_at"])
     audit.record(actor=actor, action="role.revoke", obj=user, programme=programme, summary={"role": current.role})
+    if not user.is_superuser and not RoleAssignment.objects.filter(user=user, revoked_at__isnull=True).exists():
+        api_tokens_revoke_all(actor=actor, user=user, reason="last role revoked")
 
 
 @transaction.atomic
@@ -420,6 +423,7 @@ def mfa_reset(*, actor: Any, user: User, programme: Programme | None = None) -> 
 
     removed, _detail = Authenticator.objects.filter(user=user).delete()
     sessions = _end_sessions(user)
+    api_tokens_revoke_all(actor=actor, user=user, reason="second factor reset")
     audit.record(
         actor=actor,
         action="user.mfa_reset",
@@ -430,14 +434,60 @@ def mfa_reset(*, actor: Any, user: User, programme: Programme | None = None) -> 
     return removed
 
 
+# --- Changes of sign-in credentials made inside allauth (email, password, second factor) --------------
+@transaction.atomic
+def user_email_sync(*, user: User) -> bool:
+    """Record the sign-in address (``User.email``) as the account's verified, primary address in
+    allauth's table. An administrator set it and the person proved it by opening the invitation
+    mailed there (or by opening the confirmation link of a change), so it is verified; and while
+    it is, allauth lets no unverified address become primary or replace it. True when it changed."""
+    from allauth.account.models import EmailAddress
+
+    addresses = list(EmailAddress.objects.select_for_update().filter(user=user))
+    current = next((a for a in addresses if a.email.lower() == user.email.lower()), None)
+    others_primary = [a for a in addresses if a.primary and a is not current]
+    if current is not None and current.verified and current.primary and not others_primary:
+        return False
+    for address in others_primary:
+        address.primary = False
+        address.save(update_fields=["primary"])
+    if current is None:
+        current = EmailAddress.objects.create(user=user, email=user.email.lower(), verified=True, primary=True)
+    else:
+        current.verified = current.primary = True
+        current.save(update_fields=["verified", "primary"])
+    audit.record(actor=user, action="user.email_recorded", obj=user, summary={"email": current.email})
+    return True
+
+
+#: Credential changes after which every API token of the user is revoked.
+TOKEN_REVOKING_CHANGES = {"password_change", "password_set", "password_reset", "second_factor_removed"}
+
+
+@transaction.atomic
+def user_credentials_changed(*, actor: Any, user: User, change: str, summary: dict[str, Any] | None = None) -> None:
+    """allauth changed a sign-in credential of ``user`` (it has already mailed them a notice):
+    audit it, and revoke every API token after a new password or a removed second factor."""
+    audit.record(actor=actor, action=f"auth.{change}", obj=user, summary=summary or {})
+    if change in TOKEN_REVOKING_CHANGES:
+        api_tokens_revoke_all(actor=actor, user=user, reason=change)
+
+
 @transaction.atomic
 def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
     name = name.strip()
     if not name or len(name) > 80:
         raise ValidationError({"name": [_("Give the token a name of at most 80 characters.")]})
     token, token_digest = new_token()
-    api_token = ApiToken.objects.create(user=actor, name=name, prefix=token[:8], token_digest=token_digest)
-    audit.record(actor=actor, action="api_token.create", obj=api_token, summary={"name": name})
+    api_token = ApiToken.objects.create(
+        user=actor, name=name, prefix=token[:8], token_digest=token_digest, expires_at=api_token_expiry()
+    )
+    audit.record(
+        actor=actor,
+        action="api_token.create",
+        obj=api_token,
+        summary={"name": name, "expires": api_token.expires_at.isoformat()},
+    )
     return api_token, token
 
 
@@ -449,14 +499,56 @@ def api_token_revoke(*, actor: User, api_token: ApiToken) -> None:
         audit.record(actor=actor, action="api_token.revoke", obj=api_token)
 
 
-def api_token_user(token: str) -> User | None:
-    """The active, unlocked user owning a live token, or None."""
-    api_token = (
-        ApiToken.objects.select_related("user").filter(token_digest=digest(token), revoked_at__isnull=True).first()
-    )
-    if api_token is None or api_token.user.locked_at is not None or not api_token.user.is_active:
-        return None
+@transaction.atomic
+def api_tokens_revoke_all(*, actor: Any, user: User, reason: str) -> int:
+    """Revoke every live token of ``user`` (a new password, a removed or reset second factor)."""
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if revoked:
+        audit.record(
+            actor=actor, action="api_token.revoke_all", obj=user, summary={"reason": reason, "tokens": revoked}
+        )
+    return revoked
+
+
+def _token_refusal(api_token: ApiToken | None, now: dt.datetime) -> str | None:
+    if api_token is None:
+        return "unknown"
+    if api_token.revoked_at is not None:
+        return "revoked"
+    if api_token.expires_at <= now:
+        return "expired"
+    user = api_token.user
+    if user.locked_at is not None or not user.is_active:
+        return "locked"
+    return None
+
+
+@transaction.atomic
+def api_token_authenticate(*, token: str) -> User | None:
+    """The user a Bearer token stands for, or None. A refusal is audited with its reason and the first
+    characters of the token's SHA-256 digest (never the token)."""
+    token_digest = digest(token)
+    api_token = ApiToken.objects.select_related("user").filter(token_digest=token_digest).first()
     now = timezone.now()
+    reason = _token_refusal(api_token, now)
+    if reason is not None:
+        audit.record(
+            actor=None,
+            action="api.token_refused",
+            outcome=AuditEvent.Outcome.DENIED,
+            object_type="accounts.apitoken",
+            object_id=str(api_token.pk) if api_token else "",
+            object_repr=api_token.name if api_token else "",
+            summary={"reason": reason, "sha256": token_digest[:12]},
+        )
+        return None
+    if api_token is None:  # pragma: no cover - a missing token is refused above
+        return None
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
     return api_token.user
+
+
+def api_token_user(token: str) -> User | None:
+    """The active, unlocked user owning a live token, or None (audited when refused)."""
+    return api_token_authenticate(token=token)

@@ -5,6 +5,7 @@ from hamkori.accounts import views
 urlpatterns = [
     path("settings/", views.account_settings, name="account_settings"),
     path("tokens/", views.api_tokens, name="api_tokens"),
+    path("email/", views.account_email, name="account_email"),  # before allauth's (see the view)
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]
 

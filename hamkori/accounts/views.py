@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.account import views as allauth_views
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,17 +41,49 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST":
         if "revoke" in request.POST:
-            token = ApiToken.objects.filter(user=user, pk=request.POST.get("revoke", "0") or 0).first()
+            raw = request.POST.get("revoke", "")
+            token_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+            token = ApiToken.objects.filter(user=user, pk=token_id).first() if token_id else None
             if token is None:
-                raise Http404
-            services.api_token_revoke(actor=user, api_token=token)
-            messages.success(request, _("The token was revoked."))
+                messages.error(request, _("This token was not found: nothing was revoked."))
+            else:
+                services.api_token_revoke(actor=user, api_token=token)
+                messages.success(request, _("The token was revoked."))
             return redirect("api_tokens")
         if form.is_valid():
             _token, new_token = services.api_token_create(actor=user, name=form.cleaned_data["name"])
             form = ApiTokenForm()
     tokens = ApiToken.objects.filter(user=user)
-    return render(request, "accounts/api_tokens.html", {"tokens": tokens, "form": form, "new_token": new_token})
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "tokens": tokens,
+            "form": form,
+            "new_token": new_token,
+            "now": timezone.now(),
+            "token_days": settings.HAMKORI_API_TOKEN_DAYS,
+        },
+    )
+
+
+class _EmailView(allauth_views.EmailView):
+    """allauth's email page (changing the sign-in address: reauthentication, a link mailed to the new
+    address, a notice to the old one), after recording the current address as verified, so that no
+    unverified address can become primary or take its place (security review finding 6)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated:
+            services.user_email_sync(user=request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+
+_email_view = _EmailView.as_view()
+
+
+@signed_in
+def account_email(request: HttpRequest) -> HttpResponse:
+    return _email_view(request)
 
 
 @public

@@ -4,7 +4,7 @@
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from hamkori.api.auth import BearerToken
+from hamkori.api.auth import BearerToken, UserThrottle
 from hamkori.groups.api import router as groups_router
 from hamkori.people.api import router as people_router
 from hamkori.places.api import router as places_router
@@ -14,6 +14,7 @@ api = NinjaAPI(
     title="Hamkori API",
     version="1",
     auth=[BearerToken(), django_auth],
+    throttle=[UserThrottle()],  # HAMKORI_API_RATE per user, in the shared (database) cache
     docs_url=None,  # the interactive docs need inline scripts our CSP forbids; use openapi.json
     urls_namespace="api",
 )

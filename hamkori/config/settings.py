@@ -163,6 +163,14 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_RATE_LIMITS: dict[str, str] | bool = False if HAMKORI_ENV == "test" else {}  # axes does the locking out
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Hamkori] "
+# Changing the sign-in email, the password or the second factor needs a fresh reauthentication
+# (password or code, within 5 minutes); a new email takes effect only once the link mailed to it is
+# opened; every change is mailed to the (old) address and audited (accounts/signals.py).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+MFA_REAUTHENTICATION_REQUIRED = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_TOLERANCE = 1  # accept the previous and next 30-second code: phones drift, links are slow
 MFA_TOTP_ISSUER = env.str("HAMKORI_TOTP_ISSUER", default="Hamkori")
@@ -170,12 +178,32 @@ MFA_ADAPTER = "hamkori.accounts.adapter.EncryptingMFAAdapter"
 
 AXES_FAILURE_LIMIT = env.int("HAMKORI_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("HAMKORI_LOGIN_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Locked out per account (from any address) and per account-and-address, never per address alone:
+# one person's typos must not lock out everyone behind an office's or a mobile carrier's address.
+# allauth authenticates with ``email=…``; the callable reads that (and the form's ``login`` field).
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "hamkori.accounts.lockout.attempted_login"
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "hamkori.accounts.lockout.lockout_response"  # says how many minutes (429)
+AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("HAMKORI_PROXY_COUNT", default=0)
+
+# Shared state of rate limits (allauth, the API throttle) and used TOTP codes: the database, which
+# every worker sees (no cache server needed). The table is created by a migration (accounts 0003).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "hamkori_cache",
+        "OPTIONS": {"MAX_ENTRIES": 50000},
+    }
+}
+
+# API tokens expire; the API is throttled per user (and per address for wrong or missing tokens).
+HAMKORI_API_TOKEN_DAYS = env.int("HAMKORI_API_TOKEN_DAYS", default=90)
+HAMKORI_API_RATE = env.str("HAMKORI_API_RATE", default="300/m")
+NINJA_NUM_PROXIES = AXES_IPWARE_PROXY_COUNT
 
 # Sessions: 30 minutes idle (cookie renewed on every request), 12 hours in all (SessionPolicyMiddleware).
 SESSION_IDLE_SECONDS = env.int("HAMKORI_SESSION_IDLE_MINUTES", default=30) * 60
