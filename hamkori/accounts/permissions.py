@@ -13,6 +13,10 @@ from hamkori.core.roles import Role
 
 #: Invite someone into a programme (obj: the programme).
 rule("user.invite")(roles_rule(Role.ADMIN))
+#: The programme's user pages (obj: the programme); changing an account is ``user.manage``.
+rule("user.list")(roles_rule(Role.ADMIN))
+#: The programme's audit log (obj: the programme).
+rule("auditevent.view")(roles_rule(Role.ADMIN))
 
 
 def administered_programme_ids(user: Any) -> set[int]:

@@ -254,7 +254,7 @@ def _balance_date(request: HttpRequest, programme: Any) -> tuple[dt.date, list[d
     out the person who joined or left in between. Another date answers the reporting date before it.
     """
     wanted = as_of(request)
-    if request.role in LEAD_ROLES:  # type: ignore[attr-defined]
+    if decide(request.user, "workinggroup.balance_any_date", programme):
         return wanted, None
     today = timezone.localdate()
     dates = reporting_dates(programme, today)
@@ -319,7 +319,7 @@ def programme_balance(request: HttpRequest) -> HttpResponse:
     districts, total = balance_by_district(programme, group_list, on)
     places = {g.district_id: g.district for g in group_list}
     rows = [(places[pk], b) for pk, b in sorted(districts.items(), key=lambda kv: places[kv[0]].path)]
-    protected = request.role not in FIELD_ROLES  # type: ignore[attr-defined]
+    protected = not decide(request.user, "workinggroup.balance_detail", programme)
     return render(
         request,
         "groups/balance.html",
@@ -330,7 +330,7 @@ def programme_balance(request: HttpRequest) -> HttpResponse:
             "total": None if protected else total,
             "policy": policy_for(programme),
             "protected": protected,
-            "may_edit_policy": request.role == Role.ADMIN,  # type: ignore[attr-defined]
+            "may_edit_policy": bool(decide(request.user, "balancepolicy.change", programme)),
         }
         | (_protected(rows) if protected else {}),
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy
 
-from hamkori.core.access import require
+from hamkori.core.access import decide, require
 from hamkori.core.roles import Role
 from hamkori.core.views_access import programme_view
 from hamkori.groups.balance import reporting_date
@@ -148,7 +148,7 @@ def _export(
 def people_export(request: HttpRequest, fmt: str) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     _check_format(fmt)
-    if request.role not in ROW_LEVEL_ROLES:  # type: ignore[attr-defined]
+    if not decide(request.user, "person.export", programme):
         sheet = io.people_aggregate_sheet(programme=programme)
         return _export(request, sheet, fmt, action="person.export", name="people-by-district", aggregate=True)
     require(request.user, "person.export", programme)
@@ -175,7 +175,7 @@ def groups_export(request: HttpRequest, fmt: str) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     _check_format(fmt)
     today = timezone.localdate()
-    if request.role not in ROW_LEVEL_ROLES:  # type: ignore[attr-defined]
+    if not decide(request.user, "workinggroup.export", programme):
         # As of the last reporting date, not today: exports on two days must not be subtracted.
         sheet = io.members_aggregate_sheet(programme=programme, today=reporting_day(programme, today))
         return _export(
