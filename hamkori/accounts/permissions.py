@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.access import ALLOW, Decision, grants_for, roles_rule, rule
+from hamkori.access.policy import ALLOW, Decision, grants_for, roles_rule, rule
 from hamkori.core.roles import Role
 
 #: Invite someone into a programme (obj: the programme).

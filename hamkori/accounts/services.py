@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hamkori.access.policy import decide, role_in
 from hamkori.accounts.models import ApiToken, Invitation, RoleAssignment, User
 from hamkori.accounts.tokens import digest, new_token
 from hamkori.core import audit
-from hamkori.core.access import decide, role_in
 from hamkori.core.roles import Role
 from hamkori.orgs.models import Organisation
 from hamkori.places.models import Place

@@ -1,4 +1,4 @@
-from hamkori.core.access import roles_rule, rule
+from hamkori.access.policy import roles_rule, rule
 from hamkori.core.roles import ALL_ROLES, FIELD_ROLES, LEAD_ROLES, Role
 
 #: The groups pages and a group (obj: the programme or a group). Liaisons and donors see groups only

@@ -1,4 +1,4 @@
-from hamkori.core.access import roles_rule, rule
+from hamkori.access.policy import roles_rule, rule
 from hamkori.core.roles import ALL_ROLES, Role
 
 rule("programme.view")(roles_rule(*ALL_ROLES))

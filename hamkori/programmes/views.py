@@ -6,17 +6,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hamkori.core.access import decide, deny, require
+from hamkori.access.policy import decide, deny, require
 from hamkori.core.forms import errors_to_form
-from hamkori.core.roles import Role
-from hamkori.core.views_access import programme_view, signed_in, superuser_only
+from hamkori.core.views_access import signed_in, superuser_only
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.programmes import services
 from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm, SectorForm
+from hamkori.programmes.views_access import programme_view
 
 
-@programme_view()
+@programme_view(action="programme.view")
 def overview(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     today = timezone.localdate()
@@ -68,7 +68,7 @@ def programme_new(request: HttpRequest) -> HttpResponse:
     return render(request, "programmes/settings.html", {"form": form, "new": True})
 
 
-@programme_view(Role.ADMIN)
+@programme_view(action="programme.change")
 def programme_settings(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     require(request.user, "programme.change", programme)
@@ -102,7 +102,7 @@ def programme_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-@programme_view(Role.ADMIN)
+@programme_view(action="programme.change")
 def programme_partner(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     require(request.user, "programme.change", programme)
@@ -153,7 +153,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@programme_view(Role.ADMIN)
+@programme_view(action="sector.manage")
 def sector_list(request: HttpRequest) -> HttpResponse:
     """The sectors people can represent. They are shared by every programme of the installation;
     a programme administrator adds new ones (codes never change)."""

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-from hamkori.core.access import decide, deny, get_for_user, role_in
+from hamkori.access.policy import decide, deny, get_for_user, role_in
 from hamkori.core.views_access import View, ViewAccess
 from hamkori.programmes.models import Programme
 
