@@ -8,12 +8,22 @@ from django.utils.translation import gettext as _
 
 from hamkori.access.policy import decide, deny, require
 from hamkori.core.forms import errors_to_form
-from hamkori.core.views_access import signed_in, superuser_only
+from hamkori.core.views_access import public, signed_in, superuser_only
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.programmes import services
-from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm, SectorForm
+from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm
+from hamkori.programmes.models import Programme
 from hamkori.programmes.views_access import programme_view
+
+
+@public
+def home(request: HttpRequest) -> HttpResponse:
+    """The front page: what Hamkori is; for a signed-in user, their programmes."""
+    programmes = list(Programme.objects.visible_to(request.user)) if request.user.is_authenticated else []
+    if len(programmes) == 1 and request.GET.get("stay") is None:
+        return redirect("programme_overview", code=programmes[0].code)
+    return render(request, "core/home.html", {"programmes": programmes})
 
 
 @programme_view(action="programme.view")
@@ -151,24 +161,3 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "programmes/organisations.html",
         {"organisations": Organisation.objects.order_by("kind", "name_en"), "form": form},
     )
-
-
-@programme_view(action="sector.manage")
-def sector_list(request: HttpRequest) -> HttpResponse:
-    """The sectors people can represent. They are shared by every programme of the installation;
-    a programme administrator adds new ones (codes never change)."""
-    from hamkori.people.models import Sector
-    from hamkori.people.services import sector_create
-
-    programme = request.programme  # type: ignore[attr-defined]
-    require(request.user, "sector.manage", programme)
-    form = SectorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sector = sector_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": sector.name})
-            return redirect("sector_list", programme.code)
-    return render(request, "programmes/sectors.html", {"sectors": Sector.objects.all(), "form": form})
