@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from hamkori.access.policy import decide, get_for_user, grant_in, place_q, require
 from hamkori.core.disclosure import DisclosureError, protect
 from hamkori.core.forms import errors_to_form
-from hamkori.core.roles import LEAD_ROLES, Role
+from hamkori.core.roles import LEAD_ROLES
 from hamkori.groups import services
 from hamkori.groups.balance import (
     Balance,
@@ -36,7 +36,6 @@ from hamkori.people.models import Person
 from hamkori.people.views import names_for
 from hamkori.programmes.views_access import programme_view
 
-READ_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER, Role.GROUP_MEMBER)
 PAGE_SIZE = 50
 
 

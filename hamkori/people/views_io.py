@@ -13,15 +13,11 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy
 
 from hamkori.access.policy import decide, require
-from hamkori.core.roles import Role
 from hamkori.groups.balance import reporting_date
 from hamkori.groups.models import WorkingGroup
 from hamkori.people import io
 from hamkori.programmes.views_access import programme_view
 
-IMPORT_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER)
-EXPORT_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER, Role.DONOR)
-ROW_LEVEL_ROLES = frozenset(IMPORT_ROLES)
 SESSION_RESULT = "hamkori_people_import"
 
 
