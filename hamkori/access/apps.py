@@ -1,8 +1,9 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class AccessConfig(AppConfig):
+    """Grants, scoping and the permission registry; no models, no pages."""
+
     name = "hamkori.access"
     label = "access"
-    verbose_name = _("Access")
+    verbose_name = "Access"  # never shown (Django's admin is not installed): no string to translate
