@@ -491,8 +491,8 @@ class Targets:
 def choose_targets() -> Targets:
     from django.db.models import Count
 
+    from hamkori.access.policy import grant_in
     from hamkori.accounts.models import User
-    from hamkori.core.access import grant_in
     from hamkori.demo.services import PROGRAMME_CODE
     from hamkori.people.models import Person, Sector
     from hamkori.programmes.models import Programme

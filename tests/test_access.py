@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.http import Http404
 
-from hamkori.core.access import decide, get_for_user
+from hamkori.access.policy import decide, get_for_user
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from tests.scopeapp.models import Record

@@ -1,5 +1,9 @@
 """The access matrix: every URL pattern's view declares who may reach it, and each role gets exactly
-that (200 / 403 / 404 / sign-in)."""
+that (200 / 403 / 404 / sign-in).
+
+A programme page declares an action (``@programme_view(action=...)``); the expected answer for each
+role is generated from the permission registry (``decide(user, action, programme)``), so the page and
+the registry cannot disagree (docs/adr/0007-layers.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from hamkori.access.policy import decide, registered_actions
 from hamkori.core.roles import Role
 from hamkori.core.views_access import LIBRARY_VIEWS, SELF_AUTHORISING_NAMESPACES, ViewAccess
 
@@ -73,11 +78,28 @@ def test_each_role_gets_what_the_matrix_says(
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     elif who == "outsider":
         assert response.status_code == 404
-    elif who in access.roles:
-        assert response.status_code == 200, response.content[:500]
     else:
-        assert response.status_code == 403
-        assert "role" in response.content.decode()  # the refusal gives its reason
+        decision = decide(users[who], access.action, programme)
+        if decision:
+            assert response.status_code == 200, response.content[:500]
+        else:
+            assert response.status_code == 403
+            assert str(decision.reason) in response.content.decode()  # the registry's reason, shown
+
+
+def test_programme_pages_declare_a_registered_action() -> None:
+    unknown = [
+        (name, access.action) for name, access, _route in PROGRAMME_PAGES if access.action not in registered_actions()
+    ]
+    assert unknown == []
+    objects = [
+        (name, callback.hamkori_access.action)
+        for route, name, callback in all_patterns()
+        if getattr(callback, "hamkori_access", None) is not None
+        and callback.hamkori_access.programme
+        and callback.hamkori_access.action not in registered_actions()
+    ]
+    assert objects == []
 
 
 def test_programme_pages_of_an_unknown_code_answer_404(users: dict, client_for: Any) -> None:

@@ -8,4 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from hamkori.access.policy import register_grant_loader
         from hamkori.accounts import permissions, signals  # noqa: F401
+
+        register_grant_loader(permissions.load_grants)

@@ -64,7 +64,7 @@ class RequireSecondFactorMiddleware:
 
 
 def needs_second_factor(user: Any) -> bool:
-    from hamkori.core.access import grants_for
+    from hamkori.access.policy import grants_for
     from hamkori.core.roles import MFA_REQUIRED_ROLES
 
     return bool(user.is_superuser) or any(g.role in MFA_REQUIRED_ROLES for g in grants_for(user))

@@ -8,11 +8,15 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.access import ALLOW, Decision, grants_for, roles_rule, rule
+from hamkori.access.policy import ALLOW, Decision, Grant, grants_for, roles_rule, rule
 from hamkori.core.roles import Role
 
 #: Invite someone into a programme (obj: the programme).
 rule("user.invite")(roles_rule(Role.ADMIN))
+#: The programme's user pages (obj: the programme); changing an account is ``user.manage``.
+rule("user.list")(roles_rule(Role.ADMIN))
+#: The programme's audit log (obj: the programme).
+rule("auditevent.view")(roles_rule(Role.ADMIN))
 
 
 def administered_programme_ids(user: Any) -> set[int]:
@@ -51,3 +55,18 @@ def may_manage_user(actor: Any, target: Any) -> Decision:
             ),
         )
     return ALLOW
+
+
+def load_grants(user: Any) -> list[Grant]:
+    """A user's grants: their active role assignments (registered with access in ``AccountsConfig.ready``)."""
+    from hamkori.accounts.models import RoleAssignment
+
+    return [
+        Grant(
+            programme_id=ra.programme_id,
+            role=ra.role,
+            organisation_id=ra.organisation_id,
+            place_paths=tuple(sorted(p.path for p in ra.places.all())),
+        )
+        for ra in RoleAssignment.objects.filter(user=user, revoked_at__isnull=True).prefetch_related("places")
+    ]

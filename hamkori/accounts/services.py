@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hamkori.access.policy import decide, role_in
 from hamkori.accounts.models import ApiToken, Invitation, RoleAssignment, User, api_token_expiry
 from hamkori.accounts.tokens import digest, new_token
 from hamkori.core import audit
-from hamkori.core.access import decide, role_in
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.orgs.models import Organisation

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hamkori.access.policy import deny, require
 from hamkori.accounts import services
 from hamkori.accounts.forms import ApiTokenForm, InviteForm, LockForm, RoleForm, SetPasswordForm
 from hamkori.accounts.models import ApiToken, RoleAssignment, User
-from hamkori.core.access import deny, require
 from hamkori.core.forms import errors_to_form
-from hamkori.core.roles import Role
-from hamkori.core.views_access import programme_view, public, signed_in
+from hamkori.core.views_access import public, signed_in
+from hamkori.programmes.views_access import programme_view
 
 
 @signed_in
@@ -120,7 +120,7 @@ def _member(request: HttpRequest, user_id: int) -> User:
     return user  # type: ignore[return-value]
 
 
-@programme_view(Role.ADMIN)
+@programme_view(action="user.list")
 def user_list(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     assignments = (
@@ -137,7 +137,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", {"assignments": assignments, "with_totp": with_totp})
 
 
-@programme_view(Role.ADMIN)
+@programme_view(action="user.invite")
 def user_invite(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     require(request.user, "user.invite", programme)
@@ -163,7 +163,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_invite.html", {"form": form})
 
 
-@programme_view(Role.ADMIN)
+@programme_view(action="user.list")
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     member = _member(request, user_id)
@@ -214,7 +214,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_POST
-@programme_view(Role.ADMIN)
+@programme_view(action="user.list")
 def user_lock(request: HttpRequest, user_id: int) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     member = _member(request, user_id)
@@ -233,7 +233,7 @@ def user_lock(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_POST
-@programme_view(Role.ADMIN)
+@programme_view(action="user.list")
 def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     member = _member(request, user_id)
@@ -243,7 +243,7 @@ def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_POST
-@programme_view(Role.ADMIN)
+@programme_view(action="user.list")
 def user_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     member = _member(request, user_id)

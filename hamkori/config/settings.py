@@ -50,6 +50,7 @@ if PRODUCTION:
 
 INSTALLED_APPS = [
     "hamkori.core",
+    "hamkori.access",
     "hamkori.accounts",
     "hamkori.places",
     "hamkori.orgs",

@@ -1,16 +1,27 @@
+"""The URL tree. Each app's pages are mounted here (config is the top layer, docs/adr/0007-layers.md):
+a lower app never imports a higher app's URLs."""
+
 from django.urls import include, path
 
+from hamkori.accounts import views_audit
+from hamkori.accounts.urls import programme_urlpatterns as user_urls
 from hamkori.core import views as core_views
+from hamkori.people import views_sectors
 from hamkori.programmes import views as programme_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", programme_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hamkori.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("places/", include("hamkori.places.urls")),
     path("organisations/", programme_views.organisation_list, name="organisation_list"),
     path("p/", include("hamkori.programmes.urls")),
+    path("p/<slug:code>/settings/sectors/", views_sectors.sector_list, name="sector_list"),
+    path("p/<slug:code>/audit/", views_audit.audit_list, name="audit_list"),
+    path("p/<slug:code>/users/", include(user_urls)),
+    path("p/<slug:code>/people/", include("hamkori.people.urls")),
+    path("p/<slug:code>/groups/", include("hamkori.groups.urls")),
     path("api/", include("hamkori.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -1,5 +1,8 @@
 """Declaring who may reach each view: the access matrix lives on the views themselves.
 
+This module is kernel: it knows no programme and no grant. Pages of a programme are declared with
+``hamkori.programmes.views_access.programme_view(action=...)``.
+
 Every URL pattern's view carries ``hamkori_access`` (set by these decorators) or is listed in
 :data:`LIBRARY_VIEWS`; ``tests/test_access_matrix.py`` fails on any view that is in neither.
 """
@@ -12,21 +15,26 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.access import deny, get_for_user, role_in
-from hamkori.core.roles import ALL_ROLES
+from hamkori.core.audit import record
 
 View = Callable[..., HttpResponse]
 
 
 @dataclass(frozen=True)
 class ViewAccess:
+    """Who may reach a view. Pages outside a programme are ``public``, ``signed_in`` or ``superuser``;
+    a programme page (``programme=True``, see ``hamkori.programmes.views_access.programme_view``)
+    names the registry ``action`` that decides who may open it: no role lists here."""
+
     public: bool = False
-    roles: frozenset[str] = frozenset()
-    programme: bool = False  # True: the view lives under /p/<code>/ and roles are per programme
+    signed_in: bool = False
     superuser: bool = False
+    programme: bool = False
+    action: str = ""
 
 
 def public(view: View) -> View:
@@ -43,7 +51,7 @@ def signed_in(view: View) -> View:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
-    wrapped.hamkori_access = ViewAccess(roles=ALL_ROLES)  # type: ignore[attr-defined]
+    wrapped.hamkori_access = ViewAccess(signed_in=True)  # type: ignore[attr-defined]
     return wrapped
 
 
@@ -53,54 +61,25 @@ def superuser_only(view: View) -> View:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not request.user.is_superuser:
-            deny(
-                request.user,
-                f"view.{view.__name__}",
-                reason=_("Only an installation administrator may open this page."),
+            reason = _("Only an installation administrator may open this page.")
+            record(
+                actor=request.user,
+                action=f"view.{view.__name__}.denied",
+                outcome="denied",
+                summary={"reason": str(reason)},
             )
+            raise PermissionDenied(str(reason))
         return view(request, *args, **kwargs)
 
     wrapped.hamkori_access = ViewAccess(superuser=True)  # type: ignore[attr-defined]
     return wrapped
 
 
-def programme_view(*roles: str) -> Callable[[View], View]:
-    """A page under ``/p/<code>/``: the programme must be visible to the user (else 404) and the
-    user's role in it one of ``roles`` (else 403 with the reason). Sets ``request.programme`` and
-    ``request.role``."""
-    allowed = frozenset(roles) or ALL_ROLES
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            from hamkori.programmes.models import Programme
-
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            programme = get_for_user(request.user, Programme, code=code)
-            role = role_in(request.user, programme)
-            if role not in allowed:
-                deny(
-                    request.user,
-                    f"view.{view.__name__}",
-                    programme,
-                    _("Your role in this programme does not give access to this page."),
-                )
-            request.programme = programme  # type: ignore[attr-defined]
-            request.role = role  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
-
-        wrapped.hamkori_access = ViewAccess(roles=allowed, programme=True)  # type: ignore[attr-defined]
-        return wrapped
-
-    return decorate
-
-
 #: Views that come from libraries, by URL name, with who may reach them.
 LIBRARY_VIEWS: dict[str, ViewAccess] = {}
 
 _PUBLIC = ViewAccess(public=True)
-_SIGNED_IN = ViewAccess(roles=ALL_ROLES)
+_SIGNED_IN = ViewAccess(signed_in=True)
 LIBRARY_VIEWS.update(
     {
         # Django

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from hamkori.core.access import get_for_user
+from hamkori.access.policy import get_for_user
 from hamkori.groups.balance import Balance, balance_by_group
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.groups.services import group_create, group_transition, membership_add

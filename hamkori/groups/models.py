@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.access import ScopedManager, ScopeSpec
+from hamkori.access.policy import ScopedManager, ScopeSpec
 from hamkori.core.models import TimeStampedModel
 from hamkori.core.roles import Role
 

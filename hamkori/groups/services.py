@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hamkori.access.policy import decide, enforce, grant_in
 from hamkori.core import audit
-from hamkori.core.access import decide, enforce, grant_in
 from hamkori.core.roles import Role
 from hamkori.groups.balance import balance_of
 from hamkori.groups.models import BalancePolicy, Membership, StatusChange, WorkingGroup

@@ -14,11 +14,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hamkori.core.access import decide, get_for_user, grant_in, place_q, require
+from hamkori.access.policy import decide, get_for_user, grant_in, place_q, require
 from hamkori.core.disclosure import DisclosureError, protect
 from hamkori.core.forms import errors_to_form
-from hamkori.core.roles import ALL_ROLES, FIELD_ROLES, LEAD_ROLES, Role
-from hamkori.core.views_access import programme_view
+from hamkori.core.roles import LEAD_ROLES
 from hamkori.groups import services
 from hamkori.groups.balance import (
     Balance,
@@ -35,8 +34,8 @@ from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people.models import Person
 from hamkori.people.views import names_for
+from hamkori.programmes.views_access import programme_view
 
-READ_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER, Role.GROUP_MEMBER)
 PAGE_SIZE = 50
 
 
@@ -62,7 +61,7 @@ def _group(request: HttpRequest, pk: int, action: str = "view") -> WorkingGroup:
     return get_for_user(request.user, WorkingGroup, action, pk=pk, programme=request.programme)  # type: ignore[attr-defined]
 
 
-@programme_view(*READ_ROLES)
+@programme_view(action="workinggroup.view")
 def group_list(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     on = as_of(request)
@@ -98,7 +97,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@programme_view(*FIELD_ROLES)
+@programme_view(action="workinggroup.change")
 def group_create(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     require(request.user, "workinggroup.change", programme)
@@ -114,7 +113,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
     return render(request, "groups/form.html", {"form": form})
 
 
-@programme_view(*FIELD_ROLES)
+@programme_view(action="workinggroup.change")
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = GroupForm(
@@ -169,14 +168,14 @@ def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> 
     } | extra
 
 
-@programme_view(*READ_ROLES)
+@programme_view(action="workinggroup.view")
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group(request, pk)
     return render(request, "groups/detail.html", _detail_context(request, group))
 
 
 @require_POST
-@programme_view(*FIELD_ROLES)
+@programme_view(action="workinggroup.change")
 def group_status(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = StatusForm(request.POST)
@@ -196,7 +195,7 @@ def group_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@programme_view(*FIELD_ROLES)
+@programme_view(action="workinggroup.change")
 def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = MembershipForm(request.POST)
@@ -229,7 +228,7 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@programme_view(*FIELD_ROLES)
+@programme_view(action="workinggroup.change")
 def membership_end(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
     group = _group(request, pk, "change")
     membership = Membership.objects.filter(group=group, pk=membership_id).select_related("person", "group").first()
@@ -254,7 +253,7 @@ def _balance_date(request: HttpRequest, programme: Any) -> tuple[dt.date, list[d
     out the person who joined or left in between. Another date answers the reporting date before it.
     """
     wanted = as_of(request)
-    if request.role in LEAD_ROLES:  # type: ignore[attr-defined]
+    if decide(request.user, "workinggroup.balance_any_date", programme):
         return wanted, None
     today = timezone.localdate()
     dates = reporting_dates(programme, today)
@@ -303,7 +302,7 @@ def _protected(rows: list[tuple[Any, Balance]]) -> dict[str, Any]:
     return {"safe": safe, "sensitive": sensitive, "withheld": withheld}
 
 
-@programme_view(*ALL_ROLES)
+@programme_view(action="workinggroup.view_balance")
 def programme_balance(request: HttpRequest) -> HttpResponse:
     """Representation across districts and the programme (counts of members, no individuals).
 
@@ -319,7 +318,7 @@ def programme_balance(request: HttpRequest) -> HttpResponse:
     districts, total = balance_by_district(programme, group_list, on)
     places = {g.district_id: g.district for g in group_list}
     rows = [(places[pk], b) for pk, b in sorted(districts.items(), key=lambda kv: places[kv[0]].path)]
-    protected = request.role not in FIELD_ROLES  # type: ignore[attr-defined]
+    protected = not decide(request.user, "workinggroup.balance_detail", programme)
     return render(
         request,
         "groups/balance.html",
@@ -330,13 +329,13 @@ def programme_balance(request: HttpRequest) -> HttpResponse:
             "total": None if protected else total,
             "policy": policy_for(programme),
             "protected": protected,
-            "may_edit_policy": request.role == Role.ADMIN,  # type: ignore[attr-defined]
+            "may_edit_policy": bool(decide(request.user, "balancepolicy.change", programme)),
         }
         | (_protected(rows) if protected else {}),
     )
 
 
-@programme_view(Role.ADMIN)
+@programme_view(action="balancepolicy.change")
 def balance_policy(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     require(request.user, "balancepolicy.change", programme)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.access import ALLOW, Decision, grants_for, rule
+from hamkori.access.policy import ALLOW, Decision, grants_for, rule
 from hamkori.core.roles import Role
 
 

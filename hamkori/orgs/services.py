@@ -5,8 +5,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from hamkori.access.policy import decide
 from hamkori.core import audit
-from hamkori.core.access import decide
 from hamkori.orgs.models import Organisation
 
 FIELDS = ["kind", "name_tg", "name_ru", "name_en", "short_name", "place", "website"]

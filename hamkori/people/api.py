@@ -23,7 +23,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from hamkori.core.access import decide, deny, get_for_user
+from hamkori.access.policy import decide, deny, get_for_user
 from hamkori.core.models import Sensitivity
 from hamkori.people.models import Person, Sector
 from hamkori.people.selectors import filter_people

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.access import grant_in
+from hamkori.access.policy import grant_in
 from hamkori.core.models import Sensitivity
 from hamkori.people.models import AgeBand, Consent, Language, Sector, Sex
 from hamkori.places.models import Place

@@ -59,8 +59,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from hamkori.access.policy import decide
 from hamkori.core import audit
-from hamkori.core.access import decide
 from hamkori.core.disclosure import DisclosureError, SafeTable, protect
 from hamkori.core.text import name_key
 from hamkori.groups.balance import active_on, balance_by_group

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.access import ScopedManager, ScopeSpec
+from hamkori.access.policy import ScopedManager, ScopeSpec
 from hamkori.core.models import Sensitivity, TimeStampedModel, TrilingualName
 
 

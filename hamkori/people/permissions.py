@@ -2,7 +2,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.access import ALLOW, Decision, grant_in, role_in, roles_rule, rule
+from hamkori.access.policy import ALLOW, Decision, grant_in, role_in, roles_rule, rule
 from hamkori.core.roles import LEAD_ROLES, Role
 
 rule("person.view")(roles_rule(Role.ADMIN, Role.STAFF, Role.PARTNER))

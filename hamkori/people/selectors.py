@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from hamkori.access.policy import decide, place_q
 from hamkori.core import audit
-from hamkori.core.access import decide, place_q
 from hamkori.groups.balance import active_on
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people.models import Person, Sex

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
+from hamkori.access.policy import decide, enforce, grant_in
 from hamkori.core import audit
-from hamkori.core.access import decide, enforce, grant_in
 from hamkori.core.models import Sensitivity
 from hamkori.core.roles import Role
 from hamkori.core.text import name_key, name_tokens

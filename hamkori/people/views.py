@@ -13,10 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hamkori.core.access import decide, get_for_user, require
+from hamkori.access.policy import decide, get_for_user, require
 from hamkori.core.forms import errors_to_form
-from hamkori.core.roles import FIELD_ROLES, Role
-from hamkori.core.views_access import programme_view
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.groups.services import membership_add
 from hamkori.people import services
@@ -31,6 +29,7 @@ from hamkori.people.forms import (
 from hamkori.people.models import Consent, Person, Sector, Sex
 from hamkori.people.selectors import PEOPLE_FILTERS, filter_people
 from hamkori.places.models import Place
+from hamkori.programmes.views_access import programme_view
 from hamkori.vault.services import PersonalData, vault_get, vault_get_many
 
 PAGE_SIZE = 50
@@ -64,7 +63,7 @@ def names_for(user: Any, people: list[Person], purpose: str) -> dict[int, str]:
     return {p.pk: data[p.vault_key].full_name for p in allowed if p.vault_key in data}
 
 
-@programme_view(*FIELD_ROLES)
+@programme_view(action="person.view")
 def person_list(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     people = (
@@ -101,7 +100,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@programme_view(*FIELD_ROLES)
+@programme_view(action="person.view")
 def person_duplicates(request: HttpRequest) -> HttpResponse:
     """htmx: likely duplicates of the name being typed."""
     name = request.GET.get("full_name", "").strip()[:200]
@@ -113,7 +112,7 @@ def person_duplicates(request: HttpRequest) -> HttpResponse:
     return render(request, "people/_duplicates.html", {"candidates": candidates})
 
 
-@programme_view(*FIELD_ROLES)
+@programme_view(action="person.create")
 def person_create(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     require(request.user, "person.create", programme)
@@ -194,7 +193,7 @@ def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
     }
 
 
-@programme_view(*FIELD_ROLES)
+@programme_view(action="person.view")
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     if person.merged_into_id:
@@ -202,7 +201,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "people/detail.html", _detail_context(request, person))
 
 
-@programme_view(*FIELD_ROLES)
+@programme_view(action="person.view")
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The profile, edited in place with htmx (or as a page without JavaScript)."""
     person = _person(request, pk, "change")
@@ -241,7 +240,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@programme_view(*FIELD_ROLES)
+@programme_view(action="person.view")
 def person_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, "change")
     require(request.user, "person.view_personal_data", person)
@@ -259,7 +258,7 @@ def person_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@programme_view(*FIELD_ROLES)
+@programme_view(action="person.view")
 def person_consent_add(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, "change")
     form = ConsentForm(request.POST)
@@ -275,7 +274,7 @@ def person_consent_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@programme_view(*FIELD_ROLES)
+@programme_view(action="person.view")
 def person_consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> HttpResponse:
     person = _person(request, pk, "change")
     consent = Consent.objects.filter(person=person, pk=consent_id).first()
@@ -288,7 +287,7 @@ def person_consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> H
     return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
 
 
-@programme_view(Role.ADMIN, Role.STAFF)
+@programme_view(action="person.merge")
 def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     person = _person(request, pk, "merge")
@@ -323,7 +322,7 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@programme_view(Role.ADMIN, Role.STAFF)
+@programme_view(action="person.link_account")
 def person_account(request: HttpRequest, pk: int) -> HttpResponse:
     """Link the person to a working-group member's sign-in account (or unlink it)."""
     from hamkori.accounts.models import User

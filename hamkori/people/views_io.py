@@ -12,16 +12,12 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy
 
-from hamkori.core.access import require
-from hamkori.core.roles import Role
-from hamkori.core.views_access import programme_view
+from hamkori.access.policy import decide, require
 from hamkori.groups.balance import reporting_date
 from hamkori.groups.models import WorkingGroup
 from hamkori.people import io
+from hamkori.programmes.views_access import programme_view
 
-IMPORT_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER)
-EXPORT_ROLES = (Role.ADMIN, Role.STAFF, Role.PARTNER, Role.DONOR)
-ROW_LEVEL_ROLES = frozenset(IMPORT_ROLES)
 SESSION_RESULT = "hamkori_people_import"
 
 
@@ -58,7 +54,7 @@ def _download(content: bytes, fmt: str, filename: str) -> HttpResponse:
     return response
 
 
-@programme_view(*IMPORT_ROLES)
+@programme_view(action="person.import")
 def people_import(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     require(request.user, "person.import", programme)
@@ -111,7 +107,7 @@ def people_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-@programme_view(*IMPORT_ROLES)
+@programme_view(action="person.import")
 def people_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     _check_format(fmt)
@@ -144,11 +140,11 @@ def _export(
     return _download(io.render([sheet], fmt), fmt, f"{programme.code}-{name}-{timezone.localdate().isoformat()}")
 
 
-@programme_view(*EXPORT_ROLES)
+@programme_view(action="programme.export")
 def people_export(request: HttpRequest, fmt: str) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     _check_format(fmt)
-    if request.role not in ROW_LEVEL_ROLES:  # type: ignore[attr-defined]
+    if not decide(request.user, "person.export", programme):
         sheet = io.people_aggregate_sheet(programme=programme)
         return _export(request, sheet, fmt, action="person.export", name="people-by-district", aggregate=True)
     require(request.user, "person.export", programme)
@@ -170,12 +166,12 @@ def reporting_day(programme: Any, today: Any) -> Any:
     return reporting_date(programme, today, today)
 
 
-@programme_view(*EXPORT_ROLES)
+@programme_view(action="programme.export")
 def groups_export(request: HttpRequest, fmt: str) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     _check_format(fmt)
     today = timezone.localdate()
-    if request.role not in ROW_LEVEL_ROLES:  # type: ignore[attr-defined]
+    if not decide(request.user, "workinggroup.export", programme):
         # As of the last reporting date, not today: exports on two days must not be subtracted.
         sheet = io.members_aggregate_sheet(programme=programme, today=reporting_day(programme, today))
         return _export(

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from ninja import Router, Schema
 
-from hamkori.core.access import get_for_user
+from hamkori.access.policy import get_for_user
 from hamkori.programmes.models import Programme
 
 router = Router(tags=["programmes"])

@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.access import ScopedManager, ScopeSpec
+from hamkori.access.policy import ScopedManager, ScopeSpec
 from hamkori.core.models import TimeStampedModel, localized
 from hamkori.core.roles import ALL_ROLES
 

@@ -6,17 +6,27 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hamkori.core.access import decide, deny, require
+from hamkori.access.policy import decide, deny, require
 from hamkori.core.forms import errors_to_form
-from hamkori.core.roles import Role
-from hamkori.core.views_access import programme_view, signed_in, superuser_only
+from hamkori.core.views_access import public, signed_in, superuser_only
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.programmes import services
-from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm, SectorForm
+from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm
+from hamkori.programmes.models import Programme
+from hamkori.programmes.views_access import programme_view
 
 
-@programme_view()
+@public
+def home(request: HttpRequest) -> HttpResponse:
+    """The front page: what Hamkori is; for a signed-in user, their programmes."""
+    programmes = list(Programme.objects.visible_to(request.user)) if request.user.is_authenticated else []
+    if len(programmes) == 1 and request.GET.get("stay") is None:
+        return redirect("programme_overview", code=programmes[0].code)
+    return render(request, "core/home.html", {"programmes": programmes})
+
+
+@programme_view(action="programme.view")
 def overview(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     today = timezone.localdate()
@@ -68,7 +78,7 @@ def programme_new(request: HttpRequest) -> HttpResponse:
     return render(request, "programmes/settings.html", {"form": form, "new": True})
 
 
-@programme_view(Role.ADMIN)
+@programme_view(action="programme.change")
 def programme_settings(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     require(request.user, "programme.change", programme)
@@ -102,7 +112,7 @@ def programme_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-@programme_view(Role.ADMIN)
+@programme_view(action="programme.change")
 def programme_partner(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     require(request.user, "programme.change", programme)
@@ -151,24 +161,3 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "programmes/organisations.html",
         {"organisations": Organisation.objects.order_by("kind", "name_en"), "form": form},
     )
-
-
-@programme_view(Role.ADMIN)
-def sector_list(request: HttpRequest) -> HttpResponse:
-    """The sectors people can represent. They are shared by every programme of the installation;
-    a programme administrator adds new ones (codes never change)."""
-    from hamkori.people.models import Sector
-    from hamkori.people.services import sector_create
-
-    programme = request.programme  # type: ignore[attr-defined]
-    require(request.user, "sector.manage", programme)
-    form = SectorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sector = sector_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": sector.name})
-            return redirect("sector_list", programme.code)
-    return render(request, "programmes/sectors.html", {"sectors": Sector.objects.all(), "form": form})

@@ -1,6 +1,6 @@
 from django.db import models
 
-from hamkori.core.access import ScopedManager, ScopeSpec
+from hamkori.access.policy import ScopedManager, ScopeSpec
 from hamkori.core.models import Sensitivity
 
 

@@ -1,4 +1,4 @@
-"""The one place that decides access (see docs/adr/0002-access-control.md).
+"""The one place that decides access (see docs/adr/0002-access-control.md and 0007-layers.md).
 
 * :class:`Grant` — a user's role in one programme, for a set of places, on behalf of an organisation.
 * :class:`ScopedQuerySet` / ``Model.objects.visible_to(user)`` — every list starts here.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -22,9 +22,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hamkori.core.roles import FIELD_ROLES, LEAD_ROLES, Role
-
-if TYPE_CHECKING:
-    pass
 
 M = TypeVar("M", bound=models.Model)
 
@@ -42,23 +39,26 @@ class Grant:
         return self.role in LEAD_ROLES or self.role == Role.DONOR
 
 
+GrantLoader = Callable[[Any], list[Grant]]
+_GRANT_LOADERS: list[GrantLoader] = []
+
+
+def register_grant_loader(loader: GrantLoader) -> GrantLoader:
+    """Register ``loader(user) -> list[Grant]``: where grants are stored is not access's business
+    (accounts registers its role assignments in ``AccountsConfig.ready``; access never imports
+    accounts, see docs/adr/0007-layers.md). Registering the same function twice is a no-op."""
+    if loader not in _GRANT_LOADERS:
+        _GRANT_LOADERS.append(loader)
+    return loader
+
+
 def grants_for(user: Any) -> list[Grant]:
     """The user's active grants, read once per request and cached on the user object."""
     if not getattr(user, "is_authenticated", False) or not user.is_active or user.locked_at:
         return []
     cached = getattr(user, "_hamkori_grants", None)
     if cached is None:
-        from hamkori.accounts.models import RoleAssignment
-
-        cached = [
-            Grant(
-                programme_id=ra.programme_id,
-                role=ra.role,
-                organisation_id=ra.organisation_id,
-                place_paths=tuple(sorted(p.path for p in ra.places.all())),
-            )
-            for ra in RoleAssignment.objects.filter(user=user, revoked_at__isnull=True).prefetch_related("places")
-        ]
+        cached = [grant for loader in _GRANT_LOADERS for grant in loader(user)]
         user._hamkori_grants = cached
     return cached
 

@@ -6,11 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from hamkori.core.models import AuditEvent
-from hamkori.core.roles import Role
-from hamkori.core.views_access import programme_view
+from hamkori.programmes.views_access import programme_view
 
 
-@programme_view(Role.ADMIN)
+@programme_view(action="auditevent.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
     """The programme's audit trail: the events recorded in this programme only. What its users did
     elsewhere belongs to the other programmes' logs; installation-level events (sign-ins, tokens,
