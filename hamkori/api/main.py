@@ -1,9 +1,11 @@
 """One NinjaAPI; each domain app contributes ``api.py`` with a router. The schema is at
-``/api/openapi.json``. Every endpoint reads through ``visible_to`` / ``get_for_user``."""
+``/api/openapi.json`` (signed-in users only). Every endpoint reads through ``visible_to`` /
+``get_for_user``; every error has the one format of ``hamkori.api.errors``."""
 
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from hamkori.api import errors
 from hamkori.api.auth import BearerToken
 from hamkori.groups.api import router as groups_router
 from hamkori.people.api import router as people_router
@@ -15,8 +17,10 @@ api = NinjaAPI(
     version="1",
     auth=[BearerToken(), django_auth],
     docs_url=None,  # the interactive docs need inline scripts our CSP forbids; use openapi.json
+    docs_decorator=errors.require_api_user,  # the schema is for signed-in users only
     urls_namespace="api",
 )
+errors.install(api)
 api.add_router("/groups", groups_router)
 api.add_router("/people", people_router)
 api.add_router("/places", places_router)

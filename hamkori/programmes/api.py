@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from ninja import Router, Schema
 
+from hamkori.api.errors import responses
 from hamkori.core.access import get_for_user
 from hamkori.programmes.models import Programme
 
@@ -46,11 +47,11 @@ def _with_related(qs):
     )
 
 
-@router.get("/", response=list[ProgrammeOut])
+@router.get("/", response=responses({200: list[ProgrammeOut]}))
 def list_programmes(request):
     return list(_with_related(Programme.objects.visible_to(request.user)))
 
 
-@router.get("/{code}", response=ProgrammeOut)
+@router.get("/{code}", response=responses({200: ProgrammeOut}))
 def get_programme(request, code: str):
     return get_for_user(request.user, Programme, code=code)
