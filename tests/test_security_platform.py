@@ -186,6 +186,23 @@ def test_a_huge_id_answers_422(path: str, users: dict[str, User]) -> None:
     assert response.status_code == 422 and set(response.json()) == ERROR_KEYS
 
 
+def test_a_nul_character_answers_400_on_both_databases(programme: Programme, users: dict[str, User]) -> None:
+    """PostgreSQL cannot hold NUL in text (found by the fuzzer as a 500 on PostgreSQL)."""
+    staff = bearer(users[Role.STAFF])
+    answers = [
+        staff.get("/api/groups/", {"programme": "test\x00prog"}),
+        staff.get("/api/places/", {"q": "Ванҷ\x00"}),
+        staff.post(
+            "/api/people/",
+            {"programme": programme.code, "sex": "male", "place": "TJ-GB-VANJ\x00"},
+            content_type="application/json",
+        ),
+    ]
+    for response in answers:
+        assert response.status_code == 400, response.content
+        assert response.json()["code"] == "bad_request" and set(response.json()) == ERROR_KEYS
+
+
 @pytest.mark.parametrize("path", ["/api/groups/abc", "/api/nothing-here", "/api/people/1/x", "/api/docs"])
 def test_api_paths_answer_json_404(path: str, users: dict[str, User]) -> None:
     response = bearer(users[Role.STAFF]).get(path)

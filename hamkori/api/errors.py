@@ -138,12 +138,32 @@ def install(api: NinjaAPI) -> None:
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
         return api.create_response(request, error_body(500), status=500)
 
+    api.add_decorator(refuse_nul_characters, mode="view")
     api.add_exception_handler(NinjaValidationError, validation)
     api.add_exception_handler(DjangoValidationError, django_validation)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(PermissionDenied, denied)
     api.add_exception_handler(Exception, server_error)
+
+
+def _has_nul(request: HttpRequest, kwargs: dict[str, Any]) -> bool:
+    values = [*request.GET.keys(), *(v for vs in request.GET.lists() for v in vs[1]), *map(str, kwargs.values())]
+    # A NUL in a JSON body arrives raw or escaped.
+    return any("\x00" in v for v in values) or b"\x00" in request.body or b"\\u0000" in request.body
+
+
+def refuse_nul_characters(view: Callable[..., Any]) -> Callable[..., Any]:
+    """PostgreSQL cannot hold a NUL character in text (Django's forms refuse it too): a request
+    carrying one answers 400 before it reaches a query."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if _has_nul(request, kwargs):
+            return error_response(400, _("The request contains a NUL character."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def api_errors(view: Callable[..., Any]) -> Callable[..., Any]:
