@@ -145,6 +145,7 @@ def messages(entries: list[Entry]) -> list[Entry]:
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hamkori.config.settings")
+    os.environ.setdefault("HAMKORI_ENV", "development")  # a developer's tool
     import django
 
     django.setup()

@@ -3,18 +3,21 @@ the browser session; requests are throttled per user, and wrong tokens per clien
 
 from __future__ import annotations
 
+import functools
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja.errors import Throttled
 from ninja.security import HttpBearer
 from ninja.throttling import UserRateThrottle
 
 from hamkori.accounts.services import api_token_authenticate
+from hamkori.core.api_errors import error_response
 
 
 class UserThrottle(UserRateThrottle):
@@ -69,3 +72,17 @@ class BearerToken(HttpBearer):
             return None
         request.user = user
         return user
+
+
+def require_api_user(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI schema is for signed-in users (a session or a Bearer token) only."""
+    bearer = BearerToken()
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if not (user is not None and user.is_authenticated) and not bearer(request):
+            return error_response(401)
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,10 +1,12 @@
 """One NinjaAPI; each domain app contributes ``api.py`` with a router. The schema is at
-``/api/openapi.json``. Every endpoint reads through ``visible_to`` / ``get_for_user``."""
+``/api/openapi.json`` (signed-in users only). Every endpoint reads through ``visible_to`` /
+``get_for_user``; every error has the one format of ``hamkori.core.api_errors``."""
 
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from hamkori.api.auth import BearerToken, UserThrottle
+from hamkori.api.auth import BearerToken, UserThrottle, require_api_user
+from hamkori.core import api_errors as errors
 from hamkori.groups.api import router as groups_router
 from hamkori.people.api import router as people_router
 from hamkori.places.api import router as places_router
@@ -16,8 +18,10 @@ api = NinjaAPI(
     auth=[BearerToken(), django_auth],
     throttle=[UserThrottle()],  # HAMKORI_API_RATE per user, in the shared (database) cache
     docs_url=None,  # the interactive docs need inline scripts our CSP forbids; use openapi.json
+    docs_decorator=require_api_user,  # the schema is for signed-in users only
     urls_namespace="api",
 )
+errors.install(api)
 api.add_router("/groups", groups_router)
 api.add_router("/people", people_router)
 api.add_router("/places", places_router)

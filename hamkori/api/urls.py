@@ -1,5 +1,8 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from hamkori.api.main import api
+from hamkori.core.api_errors import not_found_view
 
-urlpatterns = [path("", api.urls)]
+_patterns, _app, _namespace = api.urls
+# Any other path under /api/ answers the API's JSON 404, never the site's HTML page.
+urlpatterns = [path("", ([*_patterns, re_path(r"^.*$", not_found_view, name="not-found")], _app, _namespace))]

@@ -1,8 +1,11 @@
 """Hamkori settings, read from the environment (django-environ).
 
 Every variable is documented in README.md ("Configuration"). Three modes, chosen by HAMKORI_ENV:
-``development`` (the default: SQLite under var/, console mail, a generated data key),
+``development`` (SQLite under var/, console mail, a generated data key, DEBUG),
 ``test`` (set by the test-suite) and ``production`` (refuses to start without real secrets).
+There is no default: an unset HAMKORI_ENV refuses to start, so a server nobody configured never
+runs with DEBUG and a development key. The developer's entry points choose development
+themselves: ``manage.py``, ``hamkori demo`` and ``hamkori totp-code`` (see ``hamkori/cli.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ PACKAGE_DIR = BASE_DIR / "hamkori"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)  # optional, never committed
 
-HAMKORI_ENV = env.str("HAMKORI_ENV", default="development")
+HAMKORI_ENV = env.str("HAMKORI_ENV", default="")
+if not HAMKORI_ENV:
+    raise ImproperlyConfigured(
+        "HAMKORI_ENV is not set. Set HAMKORI_ENV=production (with SECRET_KEY, ALLOWED_HOSTS and "
+        "HAMKORI_DATA_KEY) on a server, or HAMKORI_ENV=development on your own machine; "
+        "see README.md, Configuration. (`hamkori demo` and manage.py choose development themselves.)"
+    )
 if HAMKORI_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured("HAMKORI_ENV must be development, test or production.")
 PRODUCTION = HAMKORI_ENV == "production"
@@ -215,6 +224,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "hamkori.core.api_errors.csrf_failure"  # JSON under /api/, Django's page elsewhere
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True

@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from hamkori.core import checks  # noqa: F401
+        from hamkori.core.audit_chain import on_connection_created
+
+        connection_created.connect(on_connection_created, dispatch_uid="hamkori.core.audit_guard")

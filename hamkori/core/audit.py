@@ -1,5 +1,7 @@
 """Writing audit events. Services call :func:`record` inside their transaction; the request's IP
-address comes from the request context that :class:`RequestContextMiddleware` sets."""
+address comes from the request context that :class:`RequestContextMiddleware` sets. Each event is
+chained to the one before by its hash (``hamkori.core.audit_chain``); :func:`verify_chain` checks
+the chain (``hamkori audit-verify``)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ import contextvars
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import connection, models, transaction
 
+from hamkori.core.audit_chain import ADVISORY_LOCK_KEY, FIELDS, GENESIS, chain_hash
 from hamkori.core.models import AuditEvent
 
 
@@ -61,7 +64,8 @@ def record(
         object_repr = object_repr or str(obj)[:200]
         if programme is None:
             programme = obj if obj._meta.label_lower == "programmes.programme" else getattr(obj, "programme", None)
-    return AuditEvent.objects.create(
+    ip_address = _context.get().ip_address
+    event = AuditEvent(
         actor=user,
         actor_label=(user.email if user else "system")[:254],
         action=action,
@@ -70,9 +74,59 @@ def record(
         object_type=object_type,
         object_id=object_id,
         object_repr=object_repr[:200],
-        ip_address=_context.get().ip_address,
+        # As the database will hold it (IPv6 normalised), so the hash matches what is read back.
+        ip_address=AuditEvent._meta.get_field("ip_address").get_prep_value(ip_address),
         summary=_jsonable(summary or {}),
     )
+    with transaction.atomic():
+        _lock_chain_head()
+        event.prev_hash = _chain_head()
+        event.hash = chain_hash(_values(event), event.prev_hash)
+        event.save(force_insert=True)
+    return event
+
+
+def _lock_chain_head() -> None:
+    """Hold the chain head until this transaction ends. SQLite: the transaction already holds the
+    database's write lock (``BEGIN IMMEDIATE``); PostgreSQL: a transaction-scoped advisory lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+
+
+def _chain_head() -> str:
+    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+
+
+def _values(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in FIELDS}
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_at: int | None = None  # the id of the first event whose link or content does not hold
+    reason: str = ""
+    head: str = GENESIS  # the last good hash: note it elsewhere to detect a cut tail later
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain(*, batch_size: int = 2000) -> ChainReport:
+    """Walk the audit log from its first event; report the first broken link: an event whose
+    ``prev_hash`` is not the hash of the event before it (one deleted, inserted or reordered), or
+    whose fields no longer give its hash (one edited)."""
+    prev, checked = GENESIS, 0
+    events = AuditEvent.objects.order_by("id").only("id", "prev_hash", "hash", *FIELDS)
+    for event in events.iterator(chunk_size=batch_size):
+        if event.prev_hash != prev:
+            return ChainReport(checked, event.pk, "link", prev)
+        if chain_hash(_values(event), event.prev_hash) != event.hash:
+            return ChainReport(checked, event.pk, "content", prev)
+        prev, checked = event.hash, checked + 1
+    return ChainReport(checked, head=prev)
 
 
 def diff(instance: models.Model, fields: list[str], before: dict[str, Any]) -> dict[str, Any]:

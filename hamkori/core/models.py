@@ -63,7 +63,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 class AuditEvent(models.Model):
     """Who did or saw what, when, from where. Written by services, views of restricted records and
-    exports (see ``hamkori.core.audit``). The application never edits or deletes one."""
+    exports (see ``hamkori.core.audit``). The application never edits or deletes one, and the
+    database refuses to (triggers); each event is chained to the one before by its hash."""
 
     class Outcome(models.TextChoices):
         OK = "ok", _("done")
@@ -89,6 +90,9 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     summary = models.JSONField(_("summary of change"), default=dict, blank=True)
+    # The hash chain (``hamkori.core.audit_chain``): the previous event's hash, and this one's.
+    prev_hash = models.CharField(_("hash of the previous event"), max_length=64, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 

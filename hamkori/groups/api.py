@@ -1,7 +1,8 @@
 """Working groups, their memberships (pseudonymous codes only) and their representation balance.
 
 Same conventions as the people API: lists from ``visible_to``, single records through
-``get_for_user``, 403 with the reason on a refusal, 422 ``{"errors": ...}`` from the services.
+``get_for_user``, 403 with the reason on a refusal, 422 from the services, every error in the
+API's one format (``hamkori.core.api_errors``).
 No ``from __future__ import annotations`` (see ``hamkori/people/api.py``).
 """
 
@@ -12,16 +13,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 
 from hamkori.access.policy import get_for_user
+from hamkori.core.api_errors import MAX_ID, MAX_OFFSET, responses
 from hamkori.groups.balance import Balance, balance_by_group
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.groups.services import group_create, group_transition, membership_add
 from hamkori.orgs.models import Organisation
 from hamkori.people.api import (
-    ErrorOut,
-    FieldErrorsOut,
+    MAX_PAGE,
     Seen,
     api_errors,
     place_by_code,
@@ -115,7 +116,7 @@ class GroupIn(Schema):
     programme: str
     name: str
     district: str
-    kind: str = WorkingGroup.Kind.CWG.value
+    kind: WorkingGroup.Kind = WorkingGroup.Kind.CWG
     host_organisation: int | None = None
 
 
@@ -123,13 +124,17 @@ class MembershipIn(Schema):
     person: str
     joined_on: dt.date
     left_on: dt.date | None = None
-    role: str = Membership.Role.MEMBER.value
+    role: Membership.Role = Membership.Role.MEMBER
     sector: str | None = None
 
 
 class TransitionIn(Schema):
-    to_status: str
+    to_status: WorkingGroup.Status
     justification: str = ""
+
+
+#: A group's id in a path (a bigint: larger answers 422, never a database error).
+GroupId = Path(..., ge=1, le=MAX_ID)
 
 
 # --- Helpers -------------------------------------------------------------------------------------
@@ -151,16 +156,16 @@ def _detail(group: WorkingGroup) -> Seen:
 
 
 # --- Endpoints -----------------------------------------------------------------------------------
-@router.get("/", response={200: list[GroupListOut], 403: ErrorOut, 404: ErrorOut})
+@router.get("/", response=responses({200: list[GroupListOut]}))
 @api_errors
 def list_groups(
     request: HttpRequest,
     programme: str,
     district: str = "",
-    status: str = "",
-    kind: str = "",
-    limit: int = 100,
-    offset: int = 0,
+    status: WorkingGroup.Status | None = None,
+    kind: WorkingGroup.Kind | None = None,
+    limit: int = Query(100, ge=1, le=MAX_PAGE),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[Seen]:
     """The programme's working groups that you may see, each with its current balance, ordered by
     district and name, ``limit`` (at most 500) from ``offset``. Filter by a place code (``district``;
@@ -175,18 +180,17 @@ def list_groups(
         groups = groups.filter(status=status)
     if kind:
         groups = groups.filter(kind=kind)
-    limit, offset = max(1, min(limit, 500)), max(0, offset)
     return _with_balances(prog, list(groups.order_by("district__path", "name", "pk")[offset : offset + limit]))
 
 
-@router.get("/{int:group_id}", response={200: GroupDetailOut, 403: ErrorOut, 404: ErrorOut})
+@router.get("/{int:group_id}", response=responses({200: GroupDetailOut}))
 @api_errors
-def get_group(request: HttpRequest, group_id: int) -> Seen:
+def get_group(request: HttpRequest, group_id: int = GroupId) -> Seen:
     """One working group: its balance and its memberships (person codes, no names)."""
     return _detail(get_for_user(request.user, WorkingGroup, pk=group_id))
 
 
-@router.post("/", response={201: GroupDetailOut, 403: ErrorOut, 404: ErrorOut, 422: FieldErrorsOut})
+@router.post("/", response=responses({201: GroupDetailOut}))
 @api_errors
 def create_group(request: HttpRequest, payload: GroupIn) -> Status[Seen]:
     """Set up a working group (admin, staff, partners in their own districts)."""
@@ -210,12 +214,9 @@ def create_group(request: HttpRequest, payload: GroupIn) -> Status[Seen]:
     return Status(201, _detail(group))
 
 
-@router.post(
-    "/{int:group_id}/members",
-    response={201: MembershipOut, 403: ErrorOut, 404: ErrorOut, 422: FieldErrorsOut},
-)
+@router.post("/{int:group_id}/members", response=responses({201: MembershipOut}))
 @api_errors
-def add_member(request: HttpRequest, group_id: int, payload: MembershipIn) -> Status[Membership]:
+def add_member(request: HttpRequest, payload: MembershipIn, group_id: int = GroupId) -> Status[Membership]:
     """Add a person (by code) to the group."""
     user = request.user
     group = get_for_user(user, WorkingGroup, "change", pk=group_id)
@@ -237,12 +238,9 @@ def add_member(request: HttpRequest, group_id: int, payload: MembershipIn) -> St
     return Status(201, membership)
 
 
-@router.post(
-    "/{int:group_id}/status",
-    response={200: GroupDetailOut, 403: ErrorOut, 404: ErrorOut, 422: FieldErrorsOut},
-)
+@router.post("/{int:group_id}/status", response=responses({200: GroupDetailOut}))
 @api_errors
-def change_status(request: HttpRequest, group_id: int, payload: TransitionIn) -> Seen:
+def change_status(request: HttpRequest, payload: TransitionIn, group_id: int = GroupId) -> Seen:
     """Move the group along its lifecycle (proposed → forming → active ⇄ suspended → closed).
     Activating a group below the programme's minimums needs a justification by programme staff."""
     user = request.user

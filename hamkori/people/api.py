@@ -2,30 +2,29 @@
 
 Lists start from ``Person.objects.visible_to``; single records come through ``get_for_user``
 (out of scope answers 404); refusals of ``decide`` answer 403 with the reason; a service's
-``ValidationError`` answers 422 as ``{"errors": {field: [message]}}``.
+``ValidationError`` answers 422 with ``errors: {field: [message]}``, in the API's one error format
+(``hamkori.core.api_errors``).
 
 No ``from __future__ import annotations`` here: django-ninja reads the annotations of the
 wrapped views, and string annotations would be resolved in the wrapping decorator's module.
 """
 
-import functools
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
-from ninja.errors import HttpError
+from ninja import Field, Path, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from hamkori.access.policy import decide, deny, get_for_user
+from hamkori.core.api_errors import MAX_ID, MAX_OFFSET, api_errors, responses
 from hamkori.core.models import Sensitivity
-from hamkori.people.models import Person, Sector
+from hamkori.people.models import AgeBand, Language, Person, Sector, Sex
 from hamkori.people.selectors import filter_people
 from hamkori.people.services import person_create, person_set_personal_data, person_update
 from hamkori.places.models import Place
@@ -37,38 +36,6 @@ router = Router(tags=["people"])
 MAX_PAGE = 500
 #: Why the API reads the vault (the audit event of each read names it).
 VAULT_PURPOSE = "api"
-
-
-# --- Errors, shared with the groups API ----------------------------------------------------------
-class ErrorOut(Schema):
-    detail: str
-
-
-class FieldErrorsOut(Schema):
-    errors: dict[str, list[str]]
-
-
-def field_errors(exc: ValidationError) -> dict[str, list[str]]:
-    """``{field: [message]}`` (messages as plain, translated strings)."""
-    if hasattr(exc, "error_dict"):
-        return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
-    return {NON_FIELD_ERRORS: [str(m) for m in exc.messages]}
-
-
-def api_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """A refusal (``PermissionDenied``) answers 403 with its reason; a service's
-    ``ValidationError`` answers 422 with the field errors."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            raise HttpError(403, str(exc) or _("This action is not allowed.")) from exc
-        except ValidationError as exc:
-            return Status(422, {"errors": field_errors(exc)})
-
-    return wrapper
 
 
 class Seen:
@@ -162,26 +129,26 @@ class PersonDetailOut(PersonOut):
 
 class PersonIn(Schema):
     programme: str
-    sex: str
+    sex: Sex
     place: str
-    age_band: str | None = None
+    age_band: AgeBand | None = None
     birth_year: int | None = None
     sectors: list[str] = []
-    languages: list[str] = []
-    sensitivity: str = Sensitivity.INTERNAL.value
+    languages: list[Language] = []
+    sensitivity: Sensitivity = Sensitivity.INTERNAL
     personal: PersonalDataSchema | None = None
 
 
 class PersonPatch(Schema):
     """Profile fields only. Anything else sent (owner, programme, code, vault_key, ...) is ignored."""
 
-    sex: str | None = None
+    sex: Sex | None = None
     birth_year: int | None = None
-    age_band: str | None = None
+    age_band: AgeBand | None = None
     place: str | None = None
     sectors: list[str] | None = None
-    languages: list[str] | None = None
-    sensitivity: str | None = None
+    languages: list[Language] | None = None
+    sensitivity: Sensitivity | None = None
     personal: PersonalDataSchema | None = None
 
 
@@ -205,16 +172,28 @@ def _personal(data: PersonalDataSchema) -> PersonalData:
     return PersonalData(full_name=data.full_name, phone=data.phone, email=data.email, address=data.address)
 
 
+class Page(LimitOffsetPagination):
+    """``limit`` (1 to 500) rows from ``offset``: bounded integers, out of range answers 422."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=MAX_PAGE)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+#: A record's id in a path (a bigint: larger answers 422, never a database error).
+RecordId = Path(..., ge=1, le=MAX_ID)
+
+
 # --- Endpoints -----------------------------------------------------------------------------------
-@router.get("/", response={200: list[PersonOut], 403: ErrorOut, 404: ErrorOut})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@router.get("/", response=responses({200: list[PersonOut]}))
+@paginate(Page, max_limit=MAX_PAGE)
 @api_errors
 def list_people(
     request: HttpRequest,
     programme: str,
     district: str = "",
     sector: str = "",
-    sex: str = "",
+    sex: Sex | None = None,
     group: int | None = None,
     q: str = "",
 ) -> QuerySet[Person]:
@@ -227,22 +206,22 @@ def list_people(
     prog = get_for_user(user, Programme, code=programme)
     require_decision(user, "person.view", prog)
     visible = Person.objects.visible_to(user).filter(programme=prog, merged_into__isnull=True)
-    filters = {"district": district, "sector": sector, "sex": sex, "group": group, "q": q}
+    filters = {"district": district, "sector": sector, "sex": sex or "", "group": group, "q": q}
     return filter_people(
         actor=user, programme=prog, queryset=_people(visible), filters=filters, today=timezone.localdate()
     )
 
 
-@router.get("/{int:person_id}", response={200: PersonDetailOut, 403: ErrorOut, 404: ErrorOut})
+@router.get("/{int:person_id}", response=responses({200: PersonDetailOut}))
 @api_errors
-def get_person(request: HttpRequest, person_id: int) -> Seen:
+def get_person(request: HttpRequest, person_id: int = RecordId) -> Seen:
     """One person; ``personal`` (name and contacts) only for the lead organisation and the
     organisation that recorded the person, otherwise null."""
     person = get_for_user(request.user, Person, pk=person_id)
     return _detail(request.user, person)
 
 
-@router.post("/", response={201: PersonDetailOut, 403: ErrorOut, 404: ErrorOut, 422: FieldErrorsOut})
+@router.post("/", response=responses({201: PersonDetailOut}))
 @api_errors
 def create_person(request: HttpRequest, payload: PersonIn) -> Status[Seen]:
     """Record a person in a programme (admin, staff, partners in their own districts). Partners
@@ -270,9 +249,9 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[Seen]:
 NOT_NULL = ("sex", "place", "sectors", "languages", "sensitivity")
 
 
-@router.patch("/{int:person_id}", response={200: PersonDetailOut, 403: ErrorOut, 404: ErrorOut, 422: FieldErrorsOut})
+@router.patch("/{int:person_id}", response=responses({200: PersonDetailOut}))
 @api_errors
-def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> Seen:
+def update_person(request: HttpRequest, payload: PersonPatch, person_id: int = RecordId) -> Seen:
     """Change a person's profile, and (if you may see them) their name and contacts. Only the
     fields sent change; all or nothing."""
     user = request.user

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
+from hamkori.core.api_errors import PUBLIC, responses
 from hamkori.core.text import name_key
 from hamkori.places.models import Place
 
@@ -34,8 +35,8 @@ class PlaceOut(Schema):
         return obj.valid_to.isoformat() if obj.valid_to else None
 
 
-@router.get("/", response=list[PlaceOut], auth=None)
-def list_places(request, q: str = "", within: str = "", level: str = "") -> list[Place]:
+@router.get("/", response=responses({200: list[PlaceOut]}, PUBLIC), auth=None)
+def list_places(request, q: str = "", within: str = "", level: Place.Level | None = None) -> list[Place]:
     """Places are public reference data. Filter by a name (any script), a containing place, a level."""
     places = Place.objects.select_related("parent")
     if q:
@@ -47,6 +48,6 @@ def list_places(request, q: str = "", within: str = "", level: str = "") -> list
     return list(places[:500])
 
 
-@router.get("/{code}", response=PlaceOut, auth=None)
+@router.get("/{code}", response=responses({200: PlaceOut}, PUBLIC), auth=None)
 def get_place(request, code: str) -> Place:
     return get_object_or_404(Place.objects.select_related("parent"), code=code)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from ninja import Router, Schema
 
 from hamkori.access.policy import get_for_user
+from hamkori.core.api_errors import responses
 from hamkori.programmes.models import Programme
 
 router = Router(tags=["programmes"])
@@ -46,11 +47,11 @@ def _with_related(qs):
     )
 
 
-@router.get("/", response=list[ProgrammeOut])
+@router.get("/", response=responses({200: list[ProgrammeOut]}))
 def list_programmes(request):
     return list(_with_related(Programme.objects.visible_to(request.user)))
 
 
-@router.get("/{code}", response=ProgrammeOut)
+@router.get("/{code}", response=responses({200: ProgrammeOut}))
 def get_programme(request, code: str):
     return get_for_user(request.user, Programme, code=code)
