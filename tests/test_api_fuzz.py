@@ -71,6 +71,15 @@ def wsgi_app(db: Any) -> Iterator[Any]:
             signal.connect(close_old_connections)
 
 
+@pytest.fixture(autouse=True)
+def _generous_rate_limit() -> Any:
+    """The fuzzer sends hundreds of requests a minute; the rate limit has its own tests."""
+    from django.test import override_settings
+
+    with override_settings(HAMKORI_API_RATE="100000/m"):
+        yield
+
+
 @pytest.fixture
 def staff_token(users: dict[str, Any], programme: Any, place: Any) -> str:
     """A small programme (the shared fixtures' programme, a working group, two people in it) and

@@ -56,10 +56,10 @@ class ErrorOut(Schema):
 #: Kept for the apps' imports: one schema for every error.
 FieldErrorsOut = ErrorOut
 
-#: Every endpoint that needs a signed-in user can answer these.
-SIGNED_IN = (400, 401, 403, 404, 422)
+#: Every endpoint that needs a signed-in user can answer these (429: the API's rate limit).
+SIGNED_IN = (400, 401, 403, 404, 422, 429)
 #: Public endpoints (no sign-in).
-PUBLIC = (400, 404, 422)
+PUBLIC = (400, 404, 422, 429)
 
 
 def responses(ok: dict[int, Any], errors: tuple[int, ...] = SIGNED_IN) -> dict[int, Any]:
