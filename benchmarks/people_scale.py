@@ -312,14 +312,20 @@ def _make_people(ctx: _Context, count: int, rng: random.Random, batch_size: int)
             for sector in rng.sample(ctx.sectors, rng.choice([1, 1, 1, 2, 2, 3])):
                 links.append(through(person_id=person.pk, sector_id=sector.pk))
             if data is not None:
-                records.append(VaultRecord(subject_key=person.vault_key, ciphertext=_seal(data), key_id=key_id))
+                records.append(
+                    VaultRecord(
+                        subject_key=person.vault_key,
+                        ciphertext=_seal(data, person.vault_key, ctx.programme.pk),
+                        key_id=key_id,
+                    )
+                )
                 names.append(data.full_name)
         VaultRecord.objects.bulk_create(records, batch_size=batch_size)
         NameToken.objects.bulk_create(
             (
                 NameToken(record=record, digest=digest)
                 for record, name in zip(records, names, strict=True)
-                for digest in sorted(_digests(name))
+                for digest in sorted(_digests(name, ctx.programme.pk))
             ),
             batch_size=batch_size,
         )
@@ -613,7 +619,7 @@ def measure_search(targets: Targets, *, samples: int = 200, seed: int = SEED) ->
     (htmx: the rows only), as staff; check that each finds its person."""
     from hamkori.people.models import Person
     from hamkori.vault.models import VaultRecord
-    from hamkori.vault.services import _open, vault_search
+    from hamkori.vault.services import _unseal, vault_search
 
     rng = random.Random(seed)
     ids = list(
@@ -623,7 +629,8 @@ def measure_search(targets: Targets, *, samples: int = 200, seed: int = SEED) ->
     )
     chosen = list(Person.objects.filter(pk__in=rng.sample(ids, min(samples, len(ids)))))
     rng.shuffle(chosen)
-    records = {r.subject_key: r for r in VaultRecord.objects.filter(subject_key__in=[p.vault_key for p in chosen])}
+    sealed = [_unseal(r) for r in VaultRecord.objects.filter(subject_key__in=[p.vault_key for p in chosen])]
+    names = {s.subject: s.data.full_name for s in sealed}
     client = _client(targets.users["staff"])
     url = f"/p/{targets.programme_code}/people/"
     _get(client, url)
@@ -634,12 +641,12 @@ def measure_search(targets: Targets, *, samples: int = 200, seed: int = SEED) ->
     scripts: Counter[str] = Counter()
     missed: list[str] = []
     for person in chosen:
-        stored = _open(records[person.vault_key]).full_name
+        stored = names[person.vault_key]
         scripts["latin" if any("a" <= c.casefold() <= "z" for c in stored) else "cyrillic"] += 1
         query, other = other_script(stored)
         crossed += other
         started = time.perf_counter()
-        keys = vault_search(query)
+        keys = vault_search(query, programme_id=person.programme_id)
         times["vault_search_ms"].append(time.perf_counter() - started)
         matches.append(len(keys))
         found = {"vault": person.vault_key in keys}

@@ -44,6 +44,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 import unicodedata
 import zipfile
 from collections import defaultdict
@@ -52,6 +53,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
@@ -74,9 +76,24 @@ from hamkori.programmes.models import Programme
 from hamkori.vault.services import PersonalData, vault_get_many
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # what an .xlsx may hold once unzipped
+#: The rest of a multipart request around the file (the form's fields, boundaries, headers).
+UPLOAD_OVERHEAD = 1024 * 1024
+#: What an .xlsx may hold once unzipped, all parts together and any one part; checked from the
+#: zip's declared sizes and again by reading (a zip may lie), before openpyxl parses anything.
+MAX_UNPACKED_BYTES = 60 * 1024 * 1024
+MAX_MEMBER_BYTES = 40 * 1024 * 1024
+MAX_MEMBERS = 200
+#: xl/sharedStrings.xml: 5,000 rows of 14 columns need at most 70,000 strings.
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+MAX_SHARED_STRINGS = 100_000
 MAX_ROWS = 5000
+#: Rows read at most, empty and hashtag rows included (a little slack for trailing blank rows).
+MAX_ROWS_READ = MAX_ROWS + 100
 MAX_COLUMNS = 60
+#: A CSV line longer than this is refused (no cell of the template needs a tenth of it).
+MAX_LINE_CHARS = 20_000
+#: Reading a file stops with an error after this many seconds.
+PARSE_SECONDS = 20.0
 FORMATS = ("xlsx", "csv")
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -358,8 +375,103 @@ def check_upload(filename: str, size: int, content_type: str) -> str:
     return fmt
 
 
+def too_large_message() -> str:
+    return _("The file is too large: at most 5 MB is accepted. Split it into several files.")
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """First of a request's upload handlers on the import page: stops reading the request as soon
+    as it is known to be too large, from its declared length or from the bytes actually streamed
+    (a request may not declare its length honestly), and says so in :attr:`stopped`.
+    It passes every chunk on to Django's own handlers untouched."""
+
+    def __init__(self, request: Any = None, limit: int = MAX_BYTES) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+        self.stopped = False
+
+    def handle_raw_input(
+        self, input_data: Any, META: Any, content_length: int, boundary: Any, encoding: Any = None
+    ) -> None:
+        if content_length > self.limit + UPLOAD_OVERHEAD:
+            self.stopped = True
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        if self.stopped:
+            raise StopUpload(connection_reset=True)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.stopped = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
 T = TypeVar("T")
 Cell = Any  # str, int, float, date, datetime or None
+
+_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+def check_workbook_zip(data: bytes) -> None:
+    """Refuse a workbook whose zip would be expensive to open, before openpyxl parses anything:
+    too many parts, too much once unpacked (all parts, or any one part), or a shared-strings table
+    too large or too long. Sizes are checked as the zip declares them, then again by reading each
+    part with a bound (a zip can declare sizes it does not have)."""
+    unreadable = _("This file could not be read as an Excel workbook (.xlsx).")
+    strings_error = _(
+        "The workbook holds too much text in its shared strings table: it cannot be read. Split it into several files."
+    )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise FileRejected(unreadable) from exc
+    if len(infos) > MAX_MEMBERS:
+        raise FileRejected(_("The workbook has too many parts to be a spreadsheet of people."))
+
+    def is_strings(info: zipfile.ZipInfo) -> bool:
+        return info.filename.lower().lstrip("/") == "xl/sharedstrings.xml"
+
+    if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES or any(i.file_size > MAX_MEMBER_BYTES for i in infos):
+        raise FileRejected(too_large_message())  # a "zip bomb": small to upload, huge to open
+    if any(is_strings(i) and i.file_size > MAX_SHARED_STRINGS_BYTES for i in infos):
+        raise FileRejected(strings_error)
+    total = 0
+    try:
+        for info in infos:
+            strings = is_strings(info)
+            limit = MAX_SHARED_STRINGS_BYTES if strings else MAX_MEMBER_BYTES
+            size = count = 0
+            tail = b""
+            with archive.open(info) as member:
+                while chunk := member.read(1024 * 1024):
+                    size += len(chunk)
+                    total += len(chunk)
+                    if size > limit:
+                        raise FileRejected(strings_error if strings else too_large_message())
+                    if total > MAX_UNPACKED_BYTES:
+                        raise FileRejected(too_large_message())
+                    if strings:
+                        window = tail + chunk
+                        count += len(_SHARED_STRING.findall(window)) - len(_SHARED_STRING.findall(tail))
+                        tail = window[-64:]
+                        if count > MAX_SHARED_STRINGS:
+                            raise FileRejected(strings_error)
+    except FileRejected:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise FileRejected(unreadable) from exc
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[Cell]]:
@@ -367,12 +479,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Cell]]:
 
     if not data.startswith(b"PK\x03\x04"):
         raise FileRejected(_("This file could not be read as an Excel workbook (.xlsx)."))
-    try:
-        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise FileRejected(_("This file could not be read as an Excel workbook (.xlsx).")) from exc
-    if unpacked > MAX_UNPACKED_BYTES:  # a "zip bomb": small to upload, huge to open
-        raise FileRejected(_("The file is too large: at most 5 MB is accepted. Split it into several files."))
+    check_workbook_zip(data)
     try:
         # data_only=False on purpose: a formula must be seen (and refused), not replaced by its result.
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -383,7 +490,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Cell]]:
             raise FileRejected(_("The workbook has no sheet."))
         sheet = book.worksheets[0]
         try:
-            for row in sheet.iter_rows(max_col=MAX_COLUMNS):
+            for row in sheet.iter_rows(max_row=MAX_ROWS_READ + 2, max_col=MAX_COLUMNS):
                 values: list[Cell] = []
                 for cell in row:
                     value = getattr(cell, "value", None)
@@ -410,6 +517,10 @@ def _csv_rows(data: bytes) -> Iterator[list[Cell]]:
         ) from exc
     if "\x00" in text:
         raise FileRejected(_("This does not look like a CSV file."))
+    if any(len(line) > MAX_LINE_CHARS for line in text.splitlines()):
+        raise FileRejected(
+            _("A line of the CSV file is too long: at most %(max)s characters are accepted.") % {"max": MAX_LINE_CHARS}
+        )
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     try:
@@ -419,13 +530,24 @@ def _csv_rows(data: bytes) -> Iterator[list[Cell]]:
 
 
 def read_table(fmt: str, data: bytes) -> tuple[list[str], list[tuple[int, list[Cell]]]]:
-    """(headers, [(row number, cells)]) of the first sheet; at most :data:`MAX_ROWS` data rows."""
+    """(headers, [(row number, cells)]) of the first sheet; at most :data:`MAX_ROWS` data rows.
+
+    Every row read counts, empty ones too: reading stops after :data:`MAX_ROWS_READ` rows, and
+    after :data:`PARSE_SECONDS` seconds."""
     if len(data) > MAX_BYTES:
-        raise FileRejected(_("The file is too large: at most 5 MB is accepted. Split it into several files."))
+        raise FileRejected(too_large_message())
+    too_many = _("The file has more than %(max)s rows (empty rows count too). Split it into several files.") % {
+        "max": MAX_ROWS
+    }
+    deadline = _now() + PARSE_SECONDS
     rows = _xlsx_rows(data) if fmt == "xlsx" else _csv_rows(data)
     header: list[str] | None = None
     body: list[tuple[int, list[Cell]]] = []
     for number, cells in enumerate(rows, start=1):
+        if number > MAX_ROWS_READ + 1:  # the header, then at most MAX_ROWS_READ rows
+            raise FileRejected(too_many)
+        if _now() > deadline:
+            raise FileRejected(_("The file took too long to read. Split it into several files."))
         if header is None:
             header = ["" if c is None else str(c) for c in cells]
             while header and not header[-1].strip():
@@ -440,9 +562,7 @@ def read_table(fmt: str, data: bytes) -> tuple[list[str], list[tuple[int, list[C
         ):
             continue  # an HXL hashtag row under the headers
         if len(body) >= MAX_ROWS:
-            raise FileRejected(
-                _("The file has more than %(max)s rows. Split it into several files.") % {"max": MAX_ROWS}
-            )
+            raise FileRejected(too_many)
         body.append((number, list(cells)))
     if not header:
         raise FileRejected(_("The file has no header row."))

@@ -44,7 +44,7 @@ def filter_people(
         queryset = queryset.filter(pk__in=current)
     if query := str(filters.get("q") or "").strip()[:200]:
         audit.record(actor=actor, action="person.search", programme=programme, summary={"programme": programme.code})
-        keys = vault_search(query)
+        keys = vault_search(query, programme_id=programme.pk)
         bare = queryset.select_related(None).prefetch_related(None)
         candidates = bare.filter(vault_key__in=keys).only("pk", "programme", "owner") if keys else []
         named = [p.pk for p in candidates if decide(actor, "person.view_personal_data", p)]

@@ -155,7 +155,7 @@ def person_create(
     )
     person.sectors.set(sectors)
     if personal is not None and any([personal.full_name, personal.phone, personal.email, personal.address]):
-        vault_put(actor=actor, subject_key=person.vault_key, data=personal)
+        vault_put(actor=actor, subject_key=person.vault_key, data=personal, programme_id=programme.pk)
     audit.record(
         actor=actor,
         action="person.create",
@@ -203,7 +203,7 @@ def person_set_personal_data(*, actor: Any, person: Person, data: PersonalData) 
     enforce(actor, "person.change", person)
     if person.deidentified_at is not None:
         raise ValidationError(_("This person withdrew consent: their personal data cannot be stored again."))
-    vault_put(actor=actor, subject_key=person.vault_key, data=data)
+    vault_put(actor=actor, subject_key=person.vault_key, data=data, programme_id=person.programme_id)
 
 
 @transaction.atomic
@@ -289,7 +289,7 @@ def person_find_duplicates(
         return []
     keys: set[Any] = set()
     for token in tokens[:4]:
-        keys |= vault_search(token)
+        keys |= vault_search(token, programme_id=programme.pk)
     if not keys:
         return []
     people = Person.objects.visible_to(actor).filter(programme=programme, vault_key__in=keys, merged_into__isnull=True)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from hamkori.access.policy import decide, require
 from hamkori.groups.balance import reporting_date
@@ -54,8 +56,13 @@ def _download(content: bytes, fmt: str, filename: str) -> HttpResponse:
     return response
 
 
+def _upload_limit(request: HttpRequest) -> io.LimitedUploadHandler | None:
+    return next((h for h in request.upload_handlers if isinstance(h, io.LimitedUploadHandler)), None)
+
+
+@csrf_protect
 @programme_view(action="person.import")
-def people_import(request: HttpRequest) -> HttpResponse:
+def _people_import(request: HttpRequest) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     require(request.user, "person.import", programme)
     groups = (
@@ -66,7 +73,12 @@ def people_import(request: HttpRequest) -> HttpResponse:
         .order_by("district__path", "name")
     )
     result = None
-    if request.method == "POST":
+    limit = _upload_limit(request)
+    if request.method == "POST" and limit is not None and request.FILES is not None and limit.stopped:
+        # Refused while it streamed in: what arrived is dropped, nothing is read or written.
+        form = ImportForm(groups=groups)
+        result = io.ImportResult(problem=io.too_large_message())
+    elif request.method == "POST":
         form = ImportForm(request.POST, request.FILES, groups=groups)
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -105,6 +117,16 @@ def people_import(request: HttpRequest) -> HttpResponse:
             "max_rows": io.MAX_ROWS,
         },
     )
+
+
+@csrf_exempt  # only to put the upload limit in place first: the CSRF check runs in _people_import
+@wraps(_people_import)
+def people_import(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """The import page. An upload is refused as soon as it is known to be too large, before it
+    has been read in full (:class:`hamkori.people.io.LimitedUploadHandler`)."""
+    if request.method == "POST":
+        request.upload_handlers = [io.LimitedUploadHandler(request), *request.upload_handlers]
+    return _people_import(request, *args, **kwargs)
 
 
 @programme_view(action="person.import")

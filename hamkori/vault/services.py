@@ -89,19 +89,46 @@ class RotationResult:
 # --- Encryption and the blind index ------------------------------------------------------------
 
 
-def _seal(data: PersonalData) -> str:
-    payload = json.dumps(asdict(data), ensure_ascii=False, separators=(",", ":"))
+@dataclass(frozen=True)
+class _Sealed:
+    """What a record's ciphertext holds: the details, and (inside the encryption only) the subject
+    key and the programme whose index the name is in."""
+
+    data: PersonalData
+    subject: uuid.UUID | None
+    programme_id: int | None
+
+
+def _seal(data: PersonalData, subject_key: uuid.UUID | None = None, programme_id: int | None = None) -> str:
+    values: dict[str, Any] = asdict(data)
+    if subject_key is not None:
+        values["s"] = str(subject_key)
+        values["p"] = programme_id
+    payload = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     padding = -len(payload.encode("utf-8")) % _PAD
     return crypto.encrypt(payload + " " * padding)  # JSON ignores trailing white space
 
 
-def _open(record: VaultRecord) -> PersonalData:
+def _unseal(record: VaultRecord) -> _Sealed:
     values = json.loads(crypto.decrypt(record.ciphertext))
-    return PersonalData(**{f.name: str(values.get(f.name, "")) for f in fields(PersonalData)})
+    data = PersonalData(**{f.name: str(values.get(f.name, "")) for f in fields(PersonalData)})
+    subject = uuid.UUID(values["s"]) if values.get("s") else None
+    programme_id = values.get("p")
+    return _Sealed(data=data, subject=subject, programme_id=int(programme_id) if programme_id is not None else None)
 
 
-def _digests(full_name: str) -> set[str]:
-    return {crypto.blind_index(token) for token in text.name_tokens(full_name)}
+def _open(record: VaultRecord) -> PersonalData:
+    return _unseal(record).data
+
+
+def _digests(full_name: str, programme_id: int | None = None) -> set[str]:
+    return {crypto.blind_index(token, programme_id) for token in text.name_tokens(full_name)}
+
+
+def _check_all_keys_configured() -> None:
+    """A subject not found may be under a key no longer configured: say so rather than "nobody"."""
+    if VaultRecord.objects.exclude(key_id__in=crypto.configured_key_ids()).exists():
+        raise ValueError("Some vault records were encrypted under a key that is no longer configured.")
 
 
 def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
@@ -119,38 +146,50 @@ def _purpose(purpose: str) -> str:
 
 
 @transaction.atomic
-def vault_put(*, actor: Any, subject_key: uuid.UUID, data: PersonalData) -> VaultRecord:
-    """Store (create or replace) the details of ``subject_key``, and its name's blind index."""
+def vault_put(
+    *, actor: Any, subject_key: uuid.UUID, data: PersonalData, programme_id: int | None = None
+) -> VaultRecord:
+    """Store (create or replace) the details of ``subject_key``, and its name's blind index in the
+    index of ``programme_id`` (the programme the person belongs to: search finds them only there;
+    None keeps a replaced record's programme, or is an index of its own)."""
     clean = data.validated()
     subject_key = _as_uuid(subject_key)
     record = VaultRecord.objects.select_for_update().filter(subject_key=subject_key).first()
-    before: PersonalData | None = None
+    before: _Sealed | None = None
     if record is not None:
         try:
-            before = _open(record)
+            before = _unseal(record)
         except ValueError:  # under a key no longer configured: everything is replaced
             before = None
-    changed = clean.changed_fields(before)
-    if record is not None and not changed:
+    if programme_id is None and before is not None:
+        programme_id = before.programme_id
+    changed = clean.changed_fields(before.data if before else None)
+    same_place = before is not None and (before.subject, before.programme_id) == (subject_key, programme_id)
+    if record is not None and not changed and same_place:
+        record.subject_key = subject_key
         return record
     created = record is None
     if record is None:
         record = VaultRecord.objects.create(
-            subject_key=subject_key, ciphertext=_seal(clean), key_id=crypto.current_key_id()
+            subject_key=subject_key,
+            ciphertext=_seal(clean, subject_key, programme_id),
+            key_id=crypto.current_key_id(),
         )
     else:
-        record.ciphertext = _seal(clean)
+        record.subject_key = subject_key  # stored as its reference under the newest key
+        record.ciphertext = _seal(clean, subject_key, programme_id)
         record.key_id = crypto.current_key_id()
-        record.save(update_fields=["ciphertext", "key_id", "updated_at"])
+        record.save(update_fields=["subject_key", "ciphertext", "key_id"])
         record.tokens.all().delete()
     NameToken.objects.bulk_create(
-        NameToken(record=record, digest=digest) for digest in sorted(_digests(clean.full_name))
+        NameToken(record=record, digest=digest) for digest in sorted(_digests(clean.full_name, programme_id))
     )
     audit.record(
         actor=actor,
         action="vault.put",
         obj=record,
         object_id=str(subject_key),
+        object_repr=f"vault record {subject_key}",
         summary={"created": created, "fields": changed},
     )
     return record
@@ -187,6 +226,8 @@ def vault_get(*, actor: Any, subject_key: uuid.UUID, purpose: str) -> PersonalDa
     purpose = _purpose(purpose)
     subject_key = _as_uuid(subject_key)
     record = VaultRecord.objects.filter(subject_key=subject_key).first()
+    if record is None:
+        _check_all_keys_configured()
     audit.record(
         actor=actor,
         action="vault.read",
@@ -209,8 +250,14 @@ def vault_get_many(*, actor: Any, subject_keys: Iterable[uuid.UUID], purpose: st
     keys = list(dict.fromkeys(_as_uuid(k) for k in subject_keys))
     if not keys:
         return {}
-    records = list(VaultRecord.objects.filter(subject_key__in=keys))
-    found = sorted(str(r.subject_key) for r in records)
+    wanted = set(keys)
+    opened: dict[uuid.UUID, PersonalData] = {}
+    for record in VaultRecord.objects.filter(subject_key__in=keys):
+        sealed = _unseal(record)
+        if sealed.subject in wanted:
+            opened[sealed.subject] = sealed.data
+    records = list(opened)
+    found = sorted(str(k) for k in opened)
     audit.record(
         actor=actor,
         action="vault.read",
@@ -223,31 +270,46 @@ def vault_get_many(*, actor: Any, subject_keys: Iterable[uuid.UUID], purpose: st
             "subject_keys": found,
         },
     )
-    return {r.subject_key: _open(r) for r in records}
+    return opened
 
 
-def vault_search(query: str) -> set[uuid.UUID]:
-    """Subject keys whose full name holds every token of ``query`` (whole tokens, after
-    :func:`hamkori.core.text.name_key`, so Cyrillic and Latin spellings meet). One query.
+def vault_search(query: str, programme_id: int | None = None) -> set[uuid.UUID]:
+    """Subject keys of ``programme_id`` whose full name holds every token of ``query`` (whole
+    tokens, after :func:`hamkori.core.text.name_key`, so Cyrillic and Latin spellings meet).
 
-    Not audited and reveals no details; a caller that shows the results reads them through
-    :func:`vault_get_many`, which is.
+    One query finds the candidates by their digests' buckets; as a bucket holds many names, each
+    candidate is decrypted and kept only if its name really holds every token and it is in
+    ``programme_id``. Not audited and reveals no details; a caller that shows the results reads
+    them through :func:`vault_get_many`, which is.
     """
     tokens = list(dict.fromkeys(text.name_tokens((query or "")[:MAX_QUERY_LENGTH])))
     tokens = tokens[:MAX_QUERY_TOKENS]
     if not tokens:
         return set()
-    # A record's tokens are all hashed under one key (the one that encrypted it), so each query
-    # token matches at most one of its digests: counting distinct digests counts matched tokens.
-    digests = {digest for token in tokens for digest in crypto.blind_indexes(token)}
-    rows = (
+    # A record's tokens are all hashed under one key (the one that encrypted it). Two query
+    # tokens may share a bucket, so a true match holds at least as many distinct buckets as the
+    # query has under its key; the smallest such count over the keys loses no true match.
+    per_key = crypto.blind_bucket_sets(tokens, programme_id)
+    digests = set().union(*per_key)
+    candidates = (
         NameToken.objects.filter(digest__in=digests)
-        .values("record__subject_key")
+        .values("record")
         .annotate(hits=Count("digest", distinct=True))
-        .filter(hits=len(tokens))
-        .values_list("record__subject_key", flat=True)
+        .filter(hits__gte=min(len(b) for b in per_key))
+        .values("record")
     )
-    return set(rows)
+    wanted = set(tokens)
+    found: set[uuid.UUID] = set()
+    for record in VaultRecord.objects.filter(pk__in=candidates):
+        try:
+            sealed = _unseal(record)
+        except ValueError:  # under a key no longer configured: it cannot be a match
+            continue
+        if sealed.subject is None or sealed.programme_id != programme_id:
+            continue
+        if wanted <= set(text.name_tokens(sealed.data.full_name)):
+            found.add(sealed.subject)
+    return found
 
 
 def vault_key_status() -> dict[str, int]:
@@ -264,8 +326,10 @@ def vault_rotate(*, actor: Any, batch_size: int = 500, reindex_all: bool = False
     two-factor secret allauth keeps encrypted with our key (TOTP secrets, recovery-code seeds).
 
     Runs in batches, each in its own transaction, so it can be stopped and run again; a second run
-    finds nothing to do. ``reindex_all`` also recomputes the blind index of records already under
-    the newest key (after a change to :func:`hamkori.core.text.name_key`). Audited once.
+    finds nothing to do. With the key, the reference to the subject key and the blind index (per
+    programme, both derived from the key) are recomputed. ``reindex_all`` also recomputes them for
+    records already under the newest key (after a change to :func:`hamkori.core.text.name_key` or to
+    :data:`hamkori.core.crypto.BUCKET_BITS`). Audited once.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
@@ -287,11 +351,14 @@ def vault_rotate(*, actor: Any, batch_size: int = 500, reindex_all: bool = False
                     record.ciphertext = crypto.rotate(record.ciphertext)
                     record.key_id = current
                     reencrypted += 1
+                sealed = _unseal(record)
+                if sealed.subject is not None:
+                    record.subject_key = sealed.subject  # its reference under the newest key
                 tokens.extend(
-                    NameToken(record=record, digest=digest) for digest in sorted(_digests(_open(record).full_name))
+                    NameToken(record=record, digest=digest)
+                    for digest in sorted(_digests(sealed.data.full_name, sealed.programme_id))
                 )
-            # Not save(): rotation is not a change of the data, so updated_at stays.
-            VaultRecord.objects.bulk_update(batch, ["ciphertext", "key_id"])
+            VaultRecord.objects.bulk_update(batch, ["ciphertext", "key_id", "subject_key"])
             NameToken.objects.filter(record__in=batch).delete()
             NameToken.objects.bulk_create(tokens)
             reindexed += len(batch)
