@@ -40,8 +40,23 @@ def _database_must_be_reachable(django_db_setup: Any, django_db_blocker: Any) ->
         assert connection.vendor == "postgresql", connection.vendor
 
 
+def ensure_reference_data() -> None:
+    """Tests that run outside a transaction (browser tests, migration tests) are flushed afterwards,
+    which also empties the tables our data migrations fill: load the places and sectors again."""
+    from hamkori.people.models import Sector
+    from hamkori.people.sectors import seed_sectors
+    from hamkori.places import loader
+
+    if not Place.objects.exists():
+        loader.load(Place)
+    if not Sector.objects.exists():
+        seed_sectors(Sector)
+
+
 @pytest.fixture
 def place(db: Any) -> Callable[[str], Place]:
+    ensure_reference_data()
+
     def get(code: str) -> Place:
         return Place.objects.get(code=code)
 

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.conftest import ensure_reference_data
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -26,17 +28,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(autouse=True)
 def _reference_data(transactional_db: Any) -> None:
-    """Browser tests run in transactions that are flushed afterwards, which also empties the tables
-    our data migrations fill: load the places and sectors again when they are gone."""
-    from hamkori.people.models import Sector
-    from hamkori.people.sectors import seed_sectors
-    from hamkori.places import loader
-    from hamkori.places.models import Place
-
-    if not Place.objects.exists():
-        loader.load(Place)
-    if not Sector.objects.exists():
-        seed_sectors(Sector)
+    ensure_reference_data()
 
 
 @pytest.fixture
