@@ -18,6 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from hamkori.accounts import services
 from hamkori.accounts.models import ApiToken, User
@@ -229,7 +230,7 @@ def test_tokens_expire(alice_member: User, settings: Any, client_for: Any) -> No
     assert abs((token.expires_at - expected).total_seconds()) < 5
     assert Client().get(API, HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
     page = client_for(alice_member).get(reverse("api_tokens")).content.decode()
-    assert token.expires_at.astimezone(dt.UTC).strftime("%Y-%m-%d")[:7] in page
+    assert date_format(timezone.localtime(token.expires_at), "SHORT_DATE_FORMAT") in page  # in the page's locale
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert Client().get(API, HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
     event = AuditEvent.objects.filter(action="api.token_refused").latest("pk")

@@ -249,6 +249,7 @@ LANGUAGES = [("tg", "Тоҷикӣ"), ("ru", "Русский"), ("en", "English")
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["hamkori.core.formats"]  # English dates day-first (28/11/2026), not US
 TIME_ZONE = env.str("HAMKORI_TIME_ZONE", default="Asia/Dushanbe")
 
 # --- Static files (whitenoise; nothing ever loads from another host) -----------------------------

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hamkori.core.forms import ISODateField
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.orgs.models import Organisation
 from hamkori.people.forms import places_for
@@ -54,16 +55,12 @@ class MembershipForm(forms.Form):
     sector = forms.ModelChoiceField(
         label=_("Sector represented"), queryset=Sector.objects.filter(active=True), required=False
     )
-    joined_on = forms.DateField(
-        label=_("Joined"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    left_on = forms.DateField(label=_("Left"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    joined_on = ISODateField(label=_("Joined"), initial=timezone.localdate)
+    left_on = ISODateField(label=_("Left"), required=False)
 
 
 class EndMembershipForm(forms.Form):
-    left_on = forms.DateField(
-        label=_("Left on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    left_on = ISODateField(label=_("Left on"), initial=timezone.localdate)
 
 
 class StatusForm(forms.Form):

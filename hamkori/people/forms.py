@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hamkori.access.policy import grant_in
+from hamkori.core.forms import ISODateField
 from hamkori.core.models import Sensitivity
 from hamkori.people.models import AgeBand, Consent, Language, Sector, Sex
 from hamkori.places.models import Place
@@ -95,9 +96,7 @@ class PersonCreateForm(ProfileForm, PersonalDataForm):
 
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Consent.Purpose.choices)
-    given_on = forms.DateField(
-        label=_("Given on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    given_on = ISODateField(label=_("Given on"), initial=timezone.localdate)
     method = forms.ChoiceField(label=_("How"), choices=Consent.Method.choices)
     language = forms.ChoiceField(label=_("In which language"), choices=Language.choices)
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hamkori.core.forms import ISODateField
 from hamkori.orgs.models import Organisation
 from hamkori.places.models import Place
 from hamkori.programmes.models import Currency
@@ -28,8 +29,8 @@ class ProgrammeForm(forms.Form):
     )
     budget = forms.DecimalField(label=_("Budget"), min_value=0, max_digits=14, decimal_places=2)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
-    start_date = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = ISODateField(label=_("Start date"))
+    end_date = ISODateField(label=_("End date"))
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Asia/Dushanbe")
     locations = forms.ModelMultipleChoiceField(
         label=_("Locations"),
