@@ -147,7 +147,7 @@ def _members(memberships: QuerySet[Membership]) -> list[_Member]:
         )
     )
     sectors: dict[int, set[str]] = defaultdict(set)
-    through = Person.sectors.through.objects.filter(person_id__in={r[4] for r in rows})
+    through = Person.sectors.through.objects.filter(person_id__in=memberships.values("person_id"))
     for person_id, code in through.values_list("person_id", "sector__code"):
         sectors[person_id].add(code)
     return [
@@ -170,7 +170,7 @@ def memberships_on(
 ) -> QuerySet[Membership]:
     qs = Membership.objects.filter(active_on(on))
     if groups is not None:
-        qs = qs.filter(group__in=list(groups))
+        qs = qs.filter(group_id__in=[g.pk for g in groups])
     if programme is not None:
         qs = qs.filter(group__programme=programme)
     return qs
