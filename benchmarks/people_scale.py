@@ -51,6 +51,9 @@ BATCH = 5000
 SEARCH_MEDIAN_LIMIT_MS = 200.0
 #: A page that takes longer than this (median) is reported as slow.
 SLOW_PAGE_MS = 1000.0
+#: The issue's target: the name-search page, the large group's page and ``/api/groups/`` each take at
+#: most this multiple of the people list's median, in the same run (the same machine, the same load).
+RATIO_LIMIT = 1.5
 #: Bench groups are named "ГКБ <place> №<n>"; the demo's own groups carry no number.
 GROUP_MARK = "№"
 PARTNER_EMAIL = "partner@hamkori.example"
@@ -728,6 +731,41 @@ def problems(report: dict[str, Any]) -> list[str]:
     return found
 
 
+def ratios(report: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """{role: {page: median, the people list's median, their ratio, within RATIO_LIMIT}} for the pages
+    the issue names: the name-search page (staff, the median over the search samples), the large
+    group's page and ``/api/groups/``."""
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    for role, rows in report["timings_ms"].items():
+        base = rows["people_list"]["median"]
+        medians = {
+            "group_detail_large": rows["group_detail_large"]["median"],
+            "api_groups": rows["api_groups"]["median"],
+        }
+        if role == "staff":
+            medians = {"people_search_page": report["search"]["people_page_ms"]["median"], **medians}
+        result[role] = {
+            page: {
+                "median": median,
+                "people_list": base,
+                "ratio": round(median / base, 2) if base else math.inf,
+                "ok": median <= RATIO_LIMIT * base,
+            }
+            for page, median in medians.items()
+        }
+    return result
+
+
+def ratio_problems(table: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    return [
+        f"{role} {page}: median {row['median']} ms is {row['ratio']}× the people list's {row['people_list']} ms "
+        f"(limit {RATIO_LIMIT}×)"
+        for role, rows in table.items()
+        for page, row in rows.items()
+        if not row["ok"]
+    ]
+
+
 def notes(report: dict[str, Any]) -> list[str]:
     """Worth knowing, not failures: slow pages, answers that grow with the data."""
     found = []
@@ -791,7 +829,8 @@ def run(
         "search": large["search"],
         "api_groups": large["api_groups"],
     }
-    report["problems"] = problems(report)
+    report["ratios"] = ratios(report)
+    report["problems"] = problems(report) + ratio_problems(report["ratios"])
     report["notes"] = notes(report)
     return report
 
@@ -848,6 +887,17 @@ def format_report(report: dict[str, Any]) -> str:
         f"/api/groups/ (default request): {a['count']:,} of {a['of']:,} groups, {a['bytes']:,} bytes; "
         f"paginated: {'yes' if a['paginated'] else 'NO'}"
     )
+    if "ratios" in report:
+        lines.append("")
+        lines.append(f"Against the people list (median at most {RATIO_LIMIT}× its median, this run):")
+        header = f"{'role':8} {'page':22} {'median ms':>10} {'people list ms':>15} {'ratio':>6} {'ok':>4}"
+        lines += [header, "-" * len(header)]
+        for role, rows in report["ratios"].items():
+            for page, row in rows.items():
+                lines.append(
+                    f"{role:8} {page:22} {row['median']:>10} {row['people_list']:>15} {row['ratio']:>6} "
+                    f"{'yes' if row['ok'] else 'NO':>4}"
+                )
     lines.append("")
     lines.append("Problems:" if report["problems"] else "Problems: none")
     lines += [f"  - {p}" for p in report["problems"]]

@@ -142,7 +142,13 @@ def _members(memberships: QuerySet[Membership]) -> list[_Member]:
     """The facts of ``memberships``, in two queries and without building model instances."""
     rows = list(
         memberships.values_list(
-            "group_id", "joined_on", "left_on", "sector__code", "person_id", "person__sex", "person__birth_year",
+            "group_id",
+            "joined_on",
+            "left_on",
+            "sector__code",
+            "person_id",
+            "person__sex",
+            "person__birth_year",
             "person__age_band",
         )
     )
