@@ -32,3 +32,14 @@ def display(obj: Any, field_name: str) -> Any:
         labels = _LABELS[key] = {make_hashable(value): str(label) for value, label in field.flatchoices}
     value = getattr(obj, field.attname)
     return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+
+@register.filter
+def with_id(url: str, pk: Any) -> str:
+    """``{% url 'person_detail' code 0 as person_url %}`` once, then ``{{ person_url|with_id:p.pk }}``
+    on each row: the address ``{% url 'person_detail' code p.pk %}`` gives, without reversing it
+    again for every row. The last ``/0/`` of ``url`` is the one replaced."""
+    head, zero, tail = url.rpartition("/0/")
+    if not zero:
+        raise ValueError(f"{url!r} has no /0/ to put the id in")
+    return f"{head}/{int(pk)}/{tail}"
