@@ -51,6 +51,9 @@ BATCH = 5000
 SEARCH_MEDIAN_LIMIT_MS = 200.0
 #: A page that takes longer than this (median) is reported as slow.
 SLOW_PAGE_MS = 1000.0
+#: The issue's target: the name-search page, the large group's page and ``/api/groups/`` each take at
+#: most this multiple of the people list's median, in the same run (the same machine, the same load).
+RATIO_LIMIT = 1.5
 #: Bench groups are named "ГКБ <place> №<n>"; the demo's own groups carry no number.
 GROUP_MARK = "№"
 PARTNER_EMAIL = "partner@hamkori.example"
@@ -594,22 +597,29 @@ def stats_ms(seconds: list[float]) -> dict[str, float]:
 
 def time_pages(targets: Targets, *, repeats: int = 20, budget_s: float = 30.0) -> dict[str, dict[str, Any]]:
     """{role: {page: wall-time stats}}: the median of ``repeats`` requests (fewer for a page so
-    slow that ``repeats`` would exceed ``budget_s``; at least 3), plus the response size."""
+    slow that ``repeats`` would exceed ``budget_s``; at least 3), plus the response size. The
+    requests go round the pages, one of each in turn, so a change in the machine's load falls on
+    all of them alike (the issue's targets are ratios between pages)."""
     result: dict[str, dict[str, Any]] = {}
     for role, user in targets.users.items():
         client = _client(user)
-        result[role] = {}
-        for name, url in pages(targets, role).items():
+        urls = pages(targets, role)
+        counts: dict[str, int] = {}
+        sizes: dict[str, int] = {}
+        times: dict[str, list[float]] = {name: [] for name in urls}
+        for name, url in urls.items():
             started = time.perf_counter()
             response = _get(client, url)  # warm-up, and a first guess of the time
             first = time.perf_counter() - started
-            n = max(min(repeats, 3), min(repeats, int(budget_s / max(first, 1e-6))))
-            times = []
-            for _ in range(n):
-                started = time.perf_counter()
-                _get(client, url)
-                times.append(time.perf_counter() - started)
-            result[role][name] = stats_ms(times) | {"bytes": len(response.content)}
+            counts[name] = max(min(repeats, 3), min(repeats, int(budget_s / max(first, 1e-6))))
+            sizes[name] = len(response.content)
+        for i in range(max(counts.values())):
+            for name, url in urls.items():
+                if i < counts[name]:
+                    started = time.perf_counter()
+                    _get(client, url)
+                    times[name].append(time.perf_counter() - started)
+        result[role] = {name: stats_ms(times[name]) | {"bytes": sizes[name]} for name in urls}
     return result
 
 
@@ -635,6 +645,7 @@ def measure_search(targets: Targets, *, samples: int = 200, seed: int = SEED) ->
     url = f"/p/{targets.programme_code}/people/"
     _get(client, url)
     times: dict[str, list[float]] = {"vault_search_ms": [], "people_page_ms": [], "people_rows_htmx_ms": []}
+    plain: list[float] = []  # the people list without a search, between the searches: the ratio's base
     hits: Counter[str] = Counter()
     matches: list[int] = []
     crossed = 0
@@ -656,6 +667,9 @@ def measure_search(targets: Targets, *, samples: int = 200, seed: int = SEED) ->
             response = client.get(url, {"q": query}, **headers)
             times[key].append(time.perf_counter() - started)
             found[key] = response.status_code == 200 and link in response.content.decode()
+        started = time.perf_counter()
+        _get(client, url)
+        plain.append(time.perf_counter() - started)
         hits.update(k for k, v in found.items() if v)
         if not all(found.values()):
             missed.append(person.code)
@@ -669,6 +683,7 @@ def measure_search(targets: Targets, *, samples: int = 200, seed: int = SEED) ->
         "hit_rate": round(hits["vault"] / n, 4) if n else 0.0,
         "page_hit_rate": round(min(hits["people_page_ms"], hits["people_rows_htmx_ms"]) / n, 4) if n else 0.0,
         "missed": missed[:20],
+        "people_list_ms": stats_ms(plain),
     }
     result["median_under_limit"] = {
         key.removesuffix("_ms"): result[key].get("median", math.inf) < SEARCH_MEDIAN_LIMIT_MS for key in times
@@ -735,6 +750,43 @@ def problems(report: dict[str, Any]) -> list[str]:
     return found
 
 
+def ratios(report: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """{role: {page: median, the people list's median, their ratio, within RATIO_LIMIT}} for the pages
+    the issue names: the name-search page (staff, the median over the search samples), the large
+    group's page and ``/api/groups/``."""
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    for role, rows in report["timings_ms"].items():
+        base = rows["people_list"]["median"]
+        medians = {
+            "group_detail_large": rows["group_detail_large"]["median"],
+            "api_groups": rows["api_groups"]["median"],
+        }
+        bases = dict.fromkeys(medians, base)
+        if role == "staff":  # the searches alternate with the plain people list: compare with that
+            medians = {"people_search_page": report["search"]["people_page_ms"]["median"], **medians}
+            bases["people_search_page"] = report["search"]["people_list_ms"]["median"]
+        result[role] = {
+            page: {
+                "median": median,
+                "people_list": bases[page],
+                "ratio": round(median / bases[page], 2) if bases[page] else math.inf,
+                "ok": median <= RATIO_LIMIT * bases[page],
+            }
+            for page, median in medians.items()
+        }
+    return result
+
+
+def ratio_problems(table: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    return [
+        f"{role} {page}: median {row['median']} ms is {row['ratio']}× the people list's {row['people_list']} ms "
+        f"(limit {RATIO_LIMIT}×)"
+        for role, rows in table.items()
+        for page, row in rows.items()
+        if not row["ok"]
+    ]
+
+
 def notes(report: dict[str, Any]) -> list[str]:
     """Worth knowing, not failures: slow pages, answers that grow with the data."""
     found = []
@@ -798,7 +850,8 @@ def run(
         "search": large["search"],
         "api_groups": large["api_groups"],
     }
-    report["problems"] = problems(report)
+    report["ratios"] = ratios(report)
+    report["problems"] = problems(report) + ratio_problems(report["ratios"])
     report["notes"] = notes(report)
     return report
 
@@ -855,6 +908,17 @@ def format_report(report: dict[str, Any]) -> str:
         f"/api/groups/ (default request): {a['count']:,} of {a['of']:,} groups, {a['bytes']:,} bytes; "
         f"paginated: {'yes' if a['paginated'] else 'NO'}"
     )
+    if "ratios" in report:
+        lines.append("")
+        lines.append(f"Against the people list (median at most {RATIO_LIMIT}× its median, this run):")
+        header = f"{'role':8} {'page':22} {'median ms':>10} {'people list ms':>15} {'ratio':>6} {'ok':>4}"
+        lines += [header, "-" * len(header)]
+        for role, rows in report["ratios"].items():
+            for page, row in rows.items():
+                lines.append(
+                    f"{role:8} {page:22} {row['median']:>10} {row['people_list']:>15} {row['ratio']:>6} "
+                    f"{'yes' if row['ok'] else 'NO':>4}"
+                )
     lines.append("")
     lines.append("Problems:" if report["problems"] else "Problems: none")
     lines += [f"  - {p}" for p in report["problems"]]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from benchmarks.people_scale import (
     build,
     choose_targets,
@@ -21,6 +23,8 @@ from hamkori.demo.services import build_demo
 from hamkori.groups.models import Membership
 from hamkori.people.models import Person
 from hamkori.vault.models import NameToken, VaultRecord
+
+pytestmark = pytest.mark.slow
 
 PAGES = {
     "people_list",

@@ -6,6 +6,8 @@ import tempfile
 
 os.environ["HAMKORI_ENV"] = "test"
 os.environ.setdefault("HAMKORI_VAR_DIR", os.path.join(tempfile.gettempdir(), "hamkori-test-var"))
+if _worker := os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n: a var/ directory per worker
+    os.environ["HAMKORI_VAR_DIR"] = f"{os.environ['HAMKORI_VAR_DIR'].rstrip(os.sep)}-{_worker}"
 
 from hamkori.config.settings import *  # noqa: F403
 

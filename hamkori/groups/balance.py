@@ -6,10 +6,11 @@ Reads only; a fixed number of queries whatever the number of groups or members."
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from hamkori.groups.models import BalancePolicy, Membership, WorkingGroup
@@ -108,10 +109,14 @@ def _empty(policy: BalancePolicy) -> Balance:
 
 
 def is_young(person: Person, on: dt.date, max_age: int) -> bool:
-    if person.birth_year:
-        return on.year - person.birth_year <= max_age
+    return _young(person.birth_year, person.age_band, on, max_age)
+
+
+def _young(birth_year: int | None, age_band: str | None, on: dt.date, max_age: int) -> bool:
+    if birth_year:
+        return on.year - birth_year <= max_age
     for band, _low, high in AGE_BANDS:
-        if band == person.age_band:
+        if band == age_band:
             return high <= max_age
     return False
 
@@ -155,27 +160,58 @@ def active_on(on: dt.date) -> Q:
     return Q(joined_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on))
 
 
-def _count(balance: Balance, membership: Membership, on: dt.date) -> None:
-    person = membership.person
-    codes = {s.code for s in person.sectors.all()}
-    if membership.sector_id:
-        codes.add(membership.sector.code)  # type: ignore[union-attr]
-    balance.members += 1
-    balance.women += person.sex == "female"
-    balance.young += is_young(person, on, balance.youth_max_age)
-    balance.minorities += MINORITY in codes
-    balance.migrants += MIGRANT in codes
-    balance.sectors |= codes
+@dataclass(frozen=True)
+class _Member:
+    """What the balance needs of one membership."""
+
+    group_id: int
+    joined_on: dt.date
+    left_on: dt.date | None
+    sex: str
+    birth_year: int | None
+    age_band: str | None
+    codes: frozenset[str]  # the person's sectors and the one they represent
 
 
-def memberships_on(groups: Iterable[WorkingGroup] | None, on: dt.date, programme: Programme | None = None):
-    qs = (
-        Membership.objects.filter(active_on(on))
-        .select_related("person", "sector")
-        .prefetch_related(Prefetch("person__sectors", queryset=Sector.objects.only("code")))
+def _members(memberships: QuerySet[Membership]) -> list[_Member]:
+    """The facts of ``memberships``, in two queries and without building model instances."""
+    rows = list(
+        memberships.values_list(
+            "group_id",
+            "joined_on",
+            "left_on",
+            "sector__code",
+            "person_id",
+            "person__sex",
+            "person__birth_year",
+            "person__age_band",
+        )
     )
+    sectors: dict[int, set[str]] = defaultdict(set)
+    through = Person.sectors.through.objects.filter(person_id__in=memberships.values("person_id"))
+    for person_id, code in through.values_list("person_id", "sector__code"):
+        sectors[person_id].add(code)
+    return [
+        _Member(group, joined, left, sex, year, band, frozenset(sectors[person] | ({sector} if sector else set())))
+        for group, joined, left, sector, person, sex, year, band in rows
+    ]
+
+
+def _count(balance: Balance, member: _Member, on: dt.date) -> None:
+    balance.members += 1
+    balance.women += member.sex == "female"
+    balance.young += _young(member.birth_year, member.age_band, on, balance.youth_max_age)
+    balance.minorities += MINORITY in member.codes
+    balance.migrants += MIGRANT in member.codes
+    balance.sectors |= member.codes
+
+
+def memberships_on(
+    groups: Iterable[WorkingGroup] | None, on: dt.date, programme: Programme | None = None
+) -> QuerySet[Membership]:
+    qs = Membership.objects.filter(active_on(on))
     if groups is not None:
-        qs = qs.filter(group__in=list(groups))
+        qs = qs.filter(group_id__in=[g.pk for g in groups])
     if programme is not None:
         qs = qs.filter(group__programme=programme)
     return qs
@@ -186,8 +222,8 @@ def balance_by_group(programme: Programme, groups: Iterable[WorkingGroup], on: d
     groups = list(groups)
     policy = policy_for(programme)
     result = {g.pk: _empty(policy) for g in groups}
-    for membership in memberships_on(groups, on):
-        _count(result[membership.group_id], membership, on)
+    for member in _members(memberships_on(groups, on)):
+        _count(result[member.group_id], member, on)
     return result
 
 
@@ -211,25 +247,46 @@ def balance_by_district(
 
 
 def history(group: WorkingGroup, until: dt.date) -> list[tuple[dt.date, Balance]]:
-    """How the balance moved: the balance on each day the membership changed."""
-    dates = set()
-    for joined, left in group.memberships.values_list("joined_on", "left_on"):
-        if joined <= until:
-            dates.add(joined)
-        if left and left <= until:
-            dates.add(left)
-    dates.add(until)
-    rows = list(
-        Membership.objects.filter(group=group, joined_on__lte=until)
-        .select_related("person", "sector")
-        .prefetch_related(Prefetch("person__sectors", queryset=Sector.objects.only("code")))
-    )
+    """How the balance moved: the balance on each day the membership changed.
+
+    One sweep over the dates: a member is added on the day they joined and taken away on the day
+    they left, so the work grows with the number of memberships, not with memberships × dates."""
+    rows = _members(Membership.objects.filter(group=group, joined_on__lte=until))
+    # Nobody leaves before joining (``membership_dates_ordered``), so these rows hold every date.
+    dates = {m.joined_on for m in rows} | {m.left_on for m in rows if m.left_on and m.left_on <= until} | {until}
     policy = policy_for(group.programme)
-    points = []
+    # Every join and leave in date order; a member counts on ``day`` when joined_on <= day < left_on,
+    # i.e. once their joining has passed and their leaving has not.
+    events = sorted(
+        [(m.joined_on, 0, i) for i, m in enumerate(rows)]
+        + [(m.left_on, 1, i) for i, m in enumerate(rows) if m.left_on is not None]
+    )
+    passed = [[False, False] for _ in rows]  # [joined, left] per membership
+    active = [False] * len(rows)
+    members = women = minorities = migrants = 0
+    sectors: Counter[str] = Counter()
+    ages: Counter[tuple[int | None, str | None]] = Counter()
+    points, e = [], 0
     for day in sorted(dates):
+        while e < len(events) and events[e][0] <= day:
+            _when, kind, i = events[e]
+            e += 1
+            passed[i][kind] = True
+            now = passed[i][0] and not passed[i][1]
+            if now == active[i]:
+                continue
+            active[i], sign, m = now, 1 if now else -1, rows[i]
+            members += sign
+            women += sign * (m.sex == "female")
+            minorities += sign * (MINORITY in m.codes)
+            migrants += sign * (MIGRANT in m.codes)
+            sectors.update(dict.fromkeys(m.codes, sign))
+            ages[(m.birth_year, m.age_band)] += sign
         balance = _empty(policy)
-        for m in rows:
-            if m.joined_on <= day and (m.left_on is None or m.left_on > day):
-                _count(balance, m, day)
+        balance.members, balance.women, balance.minorities, balance.migrants = members, women, minorities, migrants
+        balance.young = sum(
+            n for (year, band), n in ages.items() if n and _young(year, band, day, balance.youth_max_age)
+        )
+        balance.sectors = {code for code, n in sectors.items() if n > 0}
         points.append((day, balance))
     return points

@@ -23,7 +23,6 @@ from hamkori.groups.balance import (
     Balance,
     balance_by_district,
     balance_by_group,
-    balance_of,
     history,
     policy_for,
     reporting_date,
@@ -140,24 +139,21 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> dict[str, Any]:
     on = as_of(request)
     show_past = request.GET.get("past") == "1"
-    memberships = (
-        group.memberships.select_related("person__place", "sector")
-        .prefetch_related("person__sectors")
-        .order_by("role", "joined_on")
-    )
+    memberships = group.memberships.select_related("person", "sector").order_by("role", "joined_on")
     if not show_past:
         memberships = memberships.filter(joined_on__lte=on).exclude(left_on__lte=on)
     members = list(memberships)
     may_change = bool(decide(request.user, "workinggroup.change", group))
     people = [m.person for m in members]
+    points = history(group, on)
     return {
         "group": group,
         "on": on,
         "show_past": show_past,
         "memberships": members,
         "names": names_for(request.user, people, "group members") if may_change else {},
-        "balance": balance_of(group, on),
-        "history": history(group, on),
+        "balance": points[-1][1],  # the history ends with the balance on ``on``
+        "history": points,
         "status_changes": group.status_changes.select_related("changed_by"),
         "next_statuses": [(s, WorkingGroup.Status(s).label) for s in WorkingGroup.TRANSITIONS[group.status]],
         "may_change": may_change,

@@ -45,10 +45,16 @@ def filter_people(
     if query := str(filters.get("q") or "").strip()[:200]:
         audit.record(actor=actor, action="person.search", programme=programme, summary={"programme": programme.code})
         keys = vault_search(query, programme_id=programme.pk)
-        bare = queryset.select_related(None).prefetch_related(None)
-        candidates = bare.filter(vault_key__in=keys).only("pk", "programme", "owner") if keys else []
-        named = [p.pk for p in candidates if decide(actor, "person.view_personal_data", p)]
-        # Resolve both matches to ids first: "code = x OR id IN (...)" makes SQLite scan the programme.
-        by_code = list(bare.filter(code=query.upper()).values_list("pk", flat=True)[:1])
-        queryset = queryset.filter(pk__in=[*by_code, *named])
+        # Resolve the matches to (id, code) first, each through its own unique index (vault key; programme
+        # and code): filtered through ``queryset``, SQLite (without ANALYZE statistics) would walk every
+        # person of the programme instead. ``queryset`` below still decides who is listed.
+        candidates = Person.objects.filter(vault_key__in=keys).only("pk", "code", "programme", "owner") if keys else []
+        named = [
+            p for p in candidates if p.programme_id == programme.pk and decide(actor, "person.view_personal_data", p)
+        ]
+        by_code = list(Person.objects.filter(programme=programme, code=query.upper()).only("pk", "code")[:1])
+        found = [*by_code, *named]
+        # The codes too, though the ids decide: "code IN (...)" lets SQLite count and order the page through
+        # the (programme, merged_into, code) index; by ids alone it walks the whole programme for both.
+        queryset = queryset.filter(pk__in=[p.pk for p in found], code__in=[p.code for p in found])
     return queryset
