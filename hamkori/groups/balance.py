@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from hamkori.groups.models import BalancePolicy, Membership, WorkingGroup
+from hamkori.groups.models import BalancePolicy, Membership, WorkingGroup, current_q
 from hamkori.people.models import AGE_BANDS, Person, Sector
 from hamkori.programmes.models import Programme
 
@@ -152,7 +152,8 @@ def reporting_date(programme: Programme, wanted: dt.date, today: dt.date) -> dt.
 
 
 def active_on(on: dt.date) -> Q:
-    return Q(joined_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on))
+    """Memberships current on ``on``: the one definition, :func:`hamkori.groups.models.current_q`."""
+    return current_q(on)
 
 
 def _count(balance: Balance, membership: Membership, on: dt.date) -> None:
