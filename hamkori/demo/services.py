@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from hamkori.accounts import services as accounts
 from hamkori.accounts.models import User
@@ -200,6 +201,7 @@ def build_demo() -> DemoResult:
 
 def link_member_account(*, programme: Programme, admin: User, member: User) -> None:
     """The demo's group-member account is a woman in the Vanj working group: it sees that group."""
+    from hamkori.groups.models import current_q
     from hamkori.people.models import Person
     from hamkori.people.services import person_link_account
 
@@ -207,10 +209,10 @@ def link_member_account(*, programme: Programme, admin: User, member: User) -> N
         return
     person = (
         Person.objects.filter(
+            current_q(timezone.localdate(), prefix="memberships__"),
             programme=programme,
             sex="female",
             memberships__group__district__code="TJ-GB-VANJ",
-            memberships__left_on__isnull=True,
         )
         .order_by("code")
         .first()

@@ -8,4 +8,6 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Working groups")
 
     def ready(self) -> None:
-        from hamkori.groups import permissions  # noqa: F401
+        from hamkori.groups import people_extensions, permissions  # noqa: F401
+
+        people_extensions.register()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from hamkori.groups.models import BalancePolicy, Membership, WorkingGroup
+from hamkori.groups.models import BalancePolicy, Membership, WorkingGroup, current_q
 from hamkori.people.models import AGE_BANDS, Person, Sector
 from hamkori.programmes.models import Programme
 
@@ -157,7 +157,8 @@ def reporting_date(programme: Programme, wanted: dt.date, today: dt.date) -> dt.
 
 
 def active_on(on: dt.date) -> Q:
-    return Q(joined_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on))
+    """Memberships current on ``on``: the one definition, :func:`hamkori.groups.models.current_q`."""
+    return current_q(on)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -38,12 +39,46 @@ class BalancePolicy(models.Model):
         return f"{self.programme}"
 
 
+# --- The rules of a membership's dates: one definition each ------------------------------------
+#
+# A membership covers the half-open interval [joined_on, left_on): it counts on the day the person
+# joined, not on the day they left (left_on is the first day they are no longer a member; None:
+# still open). So a membership that ends on day D and one that starts on day D do not overlap; they
+# *meet*. A membership with joined_on == left_on covers no day at all.
+
+
+def current_q(on: dt.date, prefix: str = "") -> Q:
+    """The condition "a current membership on ``on``" (joined on or before, not yet left), for
+    Membership rows or, with ``prefix`` (e.g. ``"memberships__"``), across a relation."""
+    return Q(**{f"{prefix}joined_on__lte": on}) & (
+        Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": on})
+    )
+
+
+def memberships_overlap(
+    a_start: dt.date, a_end: dt.date | None, b_start: dt.date, b_end: dt.date | None, *, meeting: bool = False
+) -> bool:
+    """Whether two memberships' intervals ``[start, end)`` share a day (``end`` None: open).
+
+    Ending on day D and starting on day D do not overlap (the first ends where the second begins).
+    With ``meeting=True`` such touching intervals count too: merging two records of one person
+    joins memberships that overlap or meet into one."""
+    if meeting:
+        return (a_end is None or b_start <= a_end) and (b_end is None or a_start <= b_end)
+    return (a_end is None or b_start < a_end) and (b_end is None or a_start < b_end)
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def current(self, on: dt.date | None = None) -> MembershipQuerySet:
+        """Memberships current on ``on`` (default: today), see :func:`current_q`."""
+        return self.filter(current_q(on or timezone.localdate()))
+
+
 def _member_groups(grant: Any, user: Any) -> Q:
     """A working-group member sees the groups where the person linked to their account
     (``Person.account``) is a member today; the grant's districts still apply on top."""
     today = timezone.localdate()
-    current = Membership.objects.filter(
-        Q(joined_on__lte=today) & (Q(left_on__isnull=True) | Q(left_on__gt=today)),
+    current = Membership.objects.current(today).filter(
         person__account=user,
         person__programme_id=grant.programme_id,
         person__merged_into__isnull=True,
@@ -150,6 +185,8 @@ class Membership(models.Model):
     )
     joined_on = models.DateField(_("joined"))
     left_on = models.DateField(_("left"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["group", "joined_on", "id"]

@@ -15,10 +15,10 @@ from hamkori.access.policy import decide, enforce, grant_in
 from hamkori.core import audit
 from hamkori.core.roles import Role
 from hamkori.groups.balance import balance_of
-from hamkori.groups.models import BalancePolicy, Membership, StatusChange, WorkingGroup
+from hamkori.groups.models import BalancePolicy, Membership, StatusChange, WorkingGroup, memberships_overlap
 from hamkori.orgs.models import Organisation
 from hamkori.people.models import Person, Sector
-from hamkori.people.services import place_in_programme, place_in_scope
+from hamkori.people.services import person_create, place_in_programme, place_in_scope
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
 
@@ -151,7 +151,7 @@ def _overlapping(
     others = Membership.objects.filter(group=group, person=person)
     if exclude:
         others = others.exclude(pk=exclude)
-    return any((m.left_on is None or joined < m.left_on) and (left is None or m.joined_on < left) for m in others)
+    return any(memberships_overlap(m.joined_on, m.left_on, joined, left) for m in others)
 
 
 @transaction.atomic
@@ -196,6 +196,22 @@ def membership_add(
         },
     )
     return membership
+
+
+@transaction.atomic
+def person_register_into_group(
+    *, actor: Any, group: WorkingGroup, joined_on: dt.date, sector: Sector | None = None, **person: Any
+) -> Person:
+    """Record a new person in ``group``'s programme and make them a member from ``joined_on``, all
+    or nothing: if the membership is refused, the person is not recorded either.
+
+    ``person`` are the keywords of :func:`hamkori.people.services.person_create` (but ``actor`` and
+    ``programme``). The sector represented defaults to the person's first sector."""
+    created = person_create(actor=actor, programme=group.programme, **person)
+    if sector is None:
+        sector = next(iter(person.get("sectors") or ()), None)
+    membership_add(actor=actor, group=group, person=created, joined_on=joined_on, sector=sector)
+    return created
 
 
 @transaction.atomic
@@ -257,3 +273,32 @@ def balance_policy_update(
         },
     )
     return policy
+
+
+def memberships_merge(*, actor: Any, keep: Person, drop: Person) -> dict[str, Any]:
+    """The groups' step of merging ``drop`` into ``keep`` (registered with
+    :func:`hamkori.people.merging.register_merge_step`; runs inside ``person_merge``'s transaction).
+
+    Each of ``drop``'s memberships moves to ``keep``; where ``keep`` already has a membership of
+    the same group that overlaps or meets it, the two become one, from the earlier start to the
+    later end. Audited as part of ``person.merge`` (``memberships``: how many were moved or joined)."""
+    moved = 0
+    for membership in Membership.objects.select_for_update().filter(person=drop):
+        overlapping = [
+            m
+            for m in Membership.objects.filter(group=membership.group, person=keep)
+            if memberships_overlap(m.joined_on, m.left_on, membership.joined_on, membership.left_on, meeting=True)
+        ]
+        if overlapping:
+            kept = overlapping[0]
+            kept.joined_on = min(kept.joined_on, membership.joined_on)
+            kept.left_on = (
+                None if (kept.left_on is None or membership.left_on is None) else max(kept.left_on, membership.left_on)
+            )
+            kept.save(update_fields=["joined_on", "left_on"])
+            membership.delete()
+        else:
+            membership.person = keep
+            membership.save(update_fields=["person"])
+        moved += 1
+    return {"memberships": moved}

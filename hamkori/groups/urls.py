@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.group_edit, name="group_edit"),
     path("<int:pk>/status/", views.group_status, name="group_status"),
     path("<int:pk>/members/", views.membership_add, name="membership_add"),
+    path("<int:pk>/members/new/", views.group_person_create, name="group_person_create"),
     path("<int:pk>/members/<int:membership_id>/end/", views.membership_end, name="membership_end"),
 ]

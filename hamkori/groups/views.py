@@ -30,9 +30,10 @@ from hamkori.groups.balance import (
     required_sectors,
 )
 from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm, MembershipForm, StatusForm
-from hamkori.groups.models import Membership, WorkingGroup
+from hamkori.groups.models import Membership, WorkingGroup, current_q
 from hamkori.people.models import Person
-from hamkori.people.views import names_for
+from hamkori.people.selectors import names_for
+from hamkori.people.views import person_create_page, person_fields
 from hamkori.programmes.views_access import programme_view
 
 PAGE_SIZE = 50
@@ -141,7 +142,7 @@ def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> 
     show_past = request.GET.get("past") == "1"
     memberships = group.memberships.select_related("person", "sector").order_by("role", "joined_on")
     if not show_past:
-        memberships = memberships.filter(joined_on__lte=on).exclude(left_on__lte=on)
+        memberships = memberships.filter(current_q(on))
     members = list(memberships)
     may_change = bool(decide(request.user, "workinggroup.change", group))
     people = [m.person for m in members]
@@ -188,6 +189,23 @@ def group_status(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("group_detail", group.programme.code, group.pk)
     return render(request, "groups/detail.html", _detail_context(request, group, status_form=form), status=422)
+
+
+@programme_view(action="person.create")
+def group_person_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register a new person and add them to the group from today (one service: all or nothing)."""
+    programme = request.programme  # type: ignore[attr-defined]
+    require(request.user, "person.create", programme)
+    group = get_for_user(request.user, WorkingGroup, "change", pk=pk, programme=programme)
+    return person_create_page(
+        request,
+        save=lambda data: services.person_register_into_group(
+            actor=request.user, group=group, joined_on=timezone.localdate(), **person_fields(data)
+        ),
+        done=lambda _person: redirect("group_detail", programme.code, group.pk),
+        initial={"place": group.district_id},
+        context={"group": group},
+    )
 
 
 @require_POST

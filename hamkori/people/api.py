@@ -25,11 +25,11 @@ from hamkori.access.policy import decide, deny, get_for_user
 from hamkori.core.api_errors import MAX_ID, MAX_OFFSET, api_errors, responses
 from hamkori.core.models import Sensitivity
 from hamkori.people.models import AgeBand, Language, Person, Sector, Sex
-from hamkori.people.selectors import filter_people
+from hamkori.people.selectors import filter_people, personal_data_of
 from hamkori.people.services import person_create, person_set_personal_data, person_update
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
-from hamkori.vault.services import PersonalData, vault_get
+from hamkori.vault.services import PersonalData
 
 router = Router(tags=["people"])
 
@@ -162,10 +162,7 @@ def _detail(user: Any, person: Person) -> Seen:
     """The profile, with names and contacts only when ``person.view_personal_data`` allows
     (read from the vault, audited with the purpose); ``personal`` is null otherwise."""
     person = _people(Person.objects.all()).get(pk=person.pk)
-    personal = None
-    if person.deidentified_at is None and decide(user, "person.view_personal_data", person):
-        personal = vault_get(actor=user, subject_key=person.vault_key, purpose=VAULT_PURPOSE)
-    return Seen(person, personal=personal)
+    return Seen(person, personal=personal_data_of(user, person, VAULT_PURPOSE))
 
 
 def _personal(data: PersonalDataSchema) -> PersonalData:
@@ -274,7 +271,7 @@ def update_person(request: HttpRequest, payload: PersonPatch, person_id: int = R
             person_update(actor=user, person=person, sectors=sectors, **values)
         if personal is not None:
             # Only the fields sent change: the others keep what the vault holds.
-            current = vault_get(actor=user, subject_key=person.vault_key, purpose=VAULT_PURPOSE)
+            current = personal_data_of(user, person, VAULT_PURPOSE)
             data = replace(current or PersonalData(), **personal)
             person_set_personal_data(actor=user, person=person, data=data)
     return _detail(user, person)

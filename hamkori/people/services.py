@@ -15,15 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
-from hamkori.access.policy import decide, enforce, grant_in
+from hamkori.access.policy import enforce, grant_in
 from hamkori.core import audit
 from hamkori.core.models import Sensitivity
 from hamkori.core.roles import Role
 from hamkori.core.text import name_key, name_tokens
+from hamkori.people.merging import run_merge_steps
 from hamkori.people.models import AgeBand, Consent, Language, Person, Sector, Sex, band_for_age
+from hamkori.people.selectors import personal_data_for
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
-from hamkori.vault.services import PersonalData, vault_erase, vault_get_many, vault_put, vault_search
+from hamkori.vault.services import PersonalData, vault_erase, vault_put, vault_search
 
 PROFILE_FIELDS = ["sex", "birth_year", "age_band", "place", "languages", "sensitivity"]
 MIN_AGE, MAX_AGE = 10, 110
@@ -295,14 +297,12 @@ def person_find_duplicates(
     people = Person.objects.visible_to(actor).filter(programme=programme, vault_key__in=keys, merged_into__isnull=True)
     if exclude is not None:
         people = people.exclude(pk=exclude.pk)
-    allowed = [p for p in people[:200] if decide(actor, "person.view_personal_data", p)]
-    if not allowed:
-        return []
-    names = vault_get_many(actor=actor, subject_keys=[p.vault_key for p in allowed], purpose="duplicate check")
+    nearest = list(people[:200])
+    names = personal_data_for(actor, nearest, "duplicate check")
     wanted = name_key(full_name)
     found = []
-    for person in allowed:
-        data = names.get(person.vault_key)
+    for person in nearest:
+        data = names.get(person.pk)
         if data is None or not data.full_name:
             continue
         score = int(fuzz.token_sort_ratio(wanted, name_key(data.full_name)))
@@ -313,33 +313,16 @@ def person_find_duplicates(
 
 @transaction.atomic
 def person_merge(*, actor: Any, keep: Person, drop: Person) -> Person:
-    """Merge ``drop`` into ``keep``: memberships, consents and sectors move to ``keep``; ``drop``
-    stays as a de-identified pointer so that old links still resolve."""
-    from hamkori.groups.models import Membership
-
+    """Merge ``drop`` into ``keep``: consents and sectors move to ``keep``, and so do the records
+    other apps hold (memberships, ...) through their registered merge steps
+    (:mod:`hamkori.people.merging`); ``drop`` stays as a de-identified pointer so that old links
+    still resolve."""
     enforce(actor, "person.merge", keep)
     if keep.pk == drop.pk or keep.programme_id != drop.programme_id:
         raise ValidationError(_("Choose two different people of the same programme."))
     if drop.merged_into_id is not None or keep.merged_into_id is not None:
         raise ValidationError(_("One of these records was already merged."))
-    moved = 0
-    for membership in Membership.objects.select_for_update().filter(person=drop):
-        overlap = Membership.objects.filter(group=membership.group, person=keep)
-        overlapping = [
-            m for m in overlap if _overlaps(m.joined_on, m.left_on, membership.joined_on, membership.left_on)
-        ]
-        if overlapping:
-            kept = overlapping[0]
-            kept.joined_on = min(kept.joined_on, membership.joined_on)
-            kept.left_on = (
-                None if (kept.left_on is None or membership.left_on is None) else max(kept.left_on, membership.left_on)
-            )
-            kept.save(update_fields=["joined_on", "left_on"])
-            membership.delete()
-        else:
-            membership.person = keep
-            membership.save(update_fields=["person"])
-        moved += 1
+    contributed = run_merge_steps(actor=actor, keep=keep, drop=drop)
     live = set(keep.consents.filter(withdrawn_on__isnull=True).values_list("purpose", flat=True))
     for consent in drop.consents.all():
         if consent.withdrawn_on is None and consent.purpose in live:
@@ -358,7 +341,7 @@ def person_merge(*, actor: Any, keep: Person, drop: Person) -> Person:
     if account is not None and keep.account_id is None:
         keep.account = account
         keep.save(update_fields=["account"])
-    audit.record(actor=actor, action="person.merge", obj=keep, summary={"merged": drop.code, "memberships": moved})
+    audit.record(actor=actor, action="person.merge", obj=keep, summary={"merged": drop.code, **contributed})
     return keep
 
 
@@ -394,10 +377,6 @@ def person_link_account(*, actor: Any, person: Person, account: Any) -> Person:
         summary={"account": account.pk if account is not None else None, "previous": previous},
     )
     return person
-
-
-def _overlaps(a_start: dt.date, a_end: dt.date | None, b_start: dt.date, b_end: dt.date | None) -> bool:
-    return (a_end is None or b_start <= a_end) and (b_end is None or a_start <= b_end)
 
 
 @transaction.atomic

@@ -1,22 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hamkori.access.policy import decide, get_for_user, require
 from hamkori.core.forms import errors_to_form
-from hamkori.groups.models import Membership, WorkingGroup
-from hamkori.groups.services import membership_add
 from hamkori.people import services
 from hamkori.people.forms import (
     AccountLinkForm,
@@ -27,40 +26,23 @@ from hamkori.people.forms import (
     ProfileForm,
 )
 from hamkori.people.models import Consent, Person, Sector, Sex
-from hamkori.people.selectors import PEOPLE_FILTERS, filter_people
-from hamkori.places.models import Place
+from hamkori.people.selectors import (
+    PEOPLE_FILTERS,
+    column_values,
+    filter_people,
+    may_see_personal_data,
+    names_for,
+    person_filters,
+    personal_data_of,
+)
 from hamkori.programmes.views_access import programme_view
-from hamkori.vault.services import PersonalData, vault_get, vault_get_many
+from hamkori.vault.services import PersonalData
 
 PAGE_SIZE = 50
 
 
 def _person(request: HttpRequest, pk: int, action: str = "view") -> Person:
     return get_for_user(request.user, Person, action, pk=pk, programme=request.programme)  # type: ignore[attr-defined]
-
-
-MAX_GROUP_CHOICES = 100
-
-
-def group_choices(user: Any, programme: Any, filters: dict[str, str]) -> list[WorkingGroup] | None:
-    """Groups for the list's group filter: those of the chosen district, or all when there are few;
-    None when there are too many to list (choose a district first)."""
-    groups = WorkingGroup.objects.visible_to(user).filter(programme=programme).order_by("name").only("pk", "name")
-    if filters.get("district"):
-        groups = groups.filter(
-            district__path__startswith=Place.objects.filter(code=filters["district"]).values("path")[:1]
-        )
-    choices = list(groups[: MAX_GROUP_CHOICES + 1])
-    return None if len(choices) > MAX_GROUP_CHOICES else choices
-
-
-def names_for(user: Any, people: list[Person], purpose: str) -> dict[int, str]:
-    """Full names of the people ``user`` may see names of: one vault read, one audit event."""
-    allowed = [p for p in people if p.deidentified_at is None and decide(user, "person.view_personal_data", p)]
-    if not allowed:
-        return {}
-    data = vault_get_many(actor=user, subject_keys=[p.vault_key for p in allowed], purpose=purpose)
-    return {p.pk: data[p.vault_key].full_name for p in allowed if p.vault_key in data}
 
 
 @programme_view(action="person.view")
@@ -70,21 +52,19 @@ def person_list(request: HttpRequest) -> HttpResponse:
         Person.objects.visible_to(request.user)
         .filter(programme=programme, merged_into__isnull=True)
         .select_related("place")
-        .prefetch_related(
-            "sectors",
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.filter(left_on__isnull=True).select_related("group"),
-                to_attr="current_memberships",
-            ),
-        )
+        .prefetch_related("sectors")
     )
     filters = {k: request.GET.get(k, "").strip()[:100] for k in PEOPLE_FILTERS}
-    matching = filter_people(
-        actor=request.user, programme=programme, queryset=people, filters=filters, today=timezone.localdate()
-    )
+    today = timezone.localdate()
+    matching = filter_people(actor=request.user, programme=programme, queryset=people, filters=filters, today=today)
     page = Paginator(matching.order_by("code"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    # Filters and columns other apps contribute (the groups: "group", "Groups"); people imports none of them.
+    contributed = [
+        (f, f.choices(actor=request.user, programme=programme, filters=filters), filters.get(f.key, ""))
+        for f in person_filters()
+    ]
+    columns = column_values(actor=request.user, programme=programme, people=rows, today=today)
     context = {
         "page": page,
         "rows": rows,
@@ -93,7 +73,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "districts": [loc.place for loc in programme.locations.select_related("place")],
         "sectors": Sector.objects.filter(active=True),
         "sexes": Sex.choices,
-        "groups": group_choices(request.user, programme, filters),
+        "contributed_filters": contributed,
+        "columns": columns,
+        "colspan": 6 + len(columns),
         "querystring": "&".join(f"{k}={v}" for k, v in filters.items() if v),
     }
     template = "people/_rows.html" if request.headers.get("HX-Request") else "people/list.html"
@@ -112,20 +94,36 @@ def person_duplicates(request: HttpRequest) -> HttpResponse:
     return render(request, "people/_duplicates.html", {"candidates": candidates})
 
 
-@programme_view(action="person.create")
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The keywords of ``services.person_create`` (but ``actor`` and ``programme``) from a
+    :class:`PersonCreateForm`'s cleaned data."""
+    return {
+        "sex": data["sex"],
+        "place": data["place"],
+        "birth_year": data["birth_year"],
+        "age_band": data["age_band"] or None,
+        "sectors": list(data["sectors"]),
+        "languages": data["languages"],
+        "sensitivity": data["sensitivity"],
+        "personal": PersonalData(
+            full_name=data["full_name"], phone=data["phone"], email=data["email"], address=data["address"]
+        ),
+    }
+
+
+def person_create_page(
+    request: HttpRequest,
+    *,
+    save: Callable[[dict[str, Any]], Person],
+    done: Callable[[Person], HttpResponse],
+    initial: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The "add a person" page: the form, likely duplicates offered before saving, then
+    ``save(cleaned_data)`` (one service call; its ValidationError shows on the form) and ``done``.
+    Other apps reuse it to register a person into something of theirs (a working group)."""
     programme = request.programme  # type: ignore[attr-defined]
-    require(request.user, "person.create", programme)
-    group = None
-    group_id = request.GET.get("group") or request.POST.get("group")
-    if group_id and str(group_id).isdigit():
-        group = get_for_user(request.user, WorkingGroup, "change", pk=int(group_id), programme=programme)
-    form = PersonCreateForm(
-        request.POST or None,
-        programme=programme,
-        user=request.user,
-        initial={"place": group.district_id} if group else None,
-    )
+    form = PersonCreateForm(request.POST or None, programme=programme, user=request.user, initial=initial)
     candidates: list[services.Candidate] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -137,43 +135,38 @@ def person_create(request: HttpRequest) -> HttpResponse:
             form.add_error("confirm_new", _("Check the people listed: if none of them is this person, tick the box."))
         else:
             try:
-                person = services.person_create(
-                    actor=request.user,
-                    programme=programme,
-                    sex=data["sex"],
-                    place=data["place"],
-                    birth_year=data["birth_year"],
-                    age_band=data["age_band"] or None,
-                    sectors=list(data["sectors"]),
-                    languages=data["languages"],
-                    sensitivity=data["sensitivity"],
-                    personal=PersonalData(
-                        full_name=data["full_name"], phone=data["phone"], email=data["email"], address=data["address"]
-                    ),
-                )
-                if group is not None:
-                    membership_add(
-                        actor=request.user,
-                        group=group,
-                        person=person,
-                        joined_on=timezone.localdate(),
-                        sector=next(iter(data["sectors"]), None),
-                    )
+                person = save(data)
             except ValidationError as exc:
                 errors_to_form(form, exc)
             else:
                 messages.success(request, _("%(code)s was added.") % {"code": person.code})
-                if group is not None:
-                    return redirect("group_detail", programme.code, group.pk)
-                return redirect("person_detail", programme.code, person.pk)
+                return done(person)
     if not candidates:  # the "this is a new person" box only matters once duplicates are offered
         form.fields["confirm_new"].widget = forms.HiddenInput()
-    return render(request, "people/create.html", {"form": form, "candidates": candidates, "group": group})
+    return render(request, "people/create.html", {"form": form, "candidates": candidates, **(context or {})})
+
+
+@programme_view(action="person.create")
+def person_create(request: HttpRequest) -> HttpResponse:
+    programme = request.programme  # type: ignore[attr-defined]
+    require(request.user, "person.create", programme)
+    group_id = request.GET.get("group") or request.POST.get("group")
+    if group_id and str(group_id).isdigit():
+        # Registering someone into a working group is the groups' page (people writes no memberships);
+        # 307 keeps a form posted from an older page a POST.
+        url = reverse("group_person_create", args=[programme.code, int(group_id)])
+        return HttpResponseRedirect(url, status=307) if request.method == "POST" else redirect(url)
+    return person_create_page(
+        request,
+        save=lambda data: services.person_create(actor=request.user, programme=programme, **person_fields(data)),
+        done=lambda person: redirect("person_detail", programme.code, person.pk),
+        context={"group": None},
+    )
 
 
 def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
-    may_see = person.deidentified_at is None and bool(decide(request.user, "person.view_personal_data", person))
-    personal = vault_get(actor=request.user, subject_key=person.vault_key, purpose="view person") if may_see else None
+    may_see = may_see_personal_data(request.user, person)
+    personal = personal_data_of(request.user, person, "view person")
     change = decide(request.user, "person.change", person)
     return {
         "person": person,
@@ -292,7 +285,7 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
     programme = request.programme  # type: ignore[attr-defined]
     person = _person(request, pk, "merge")
     form = MergeForm(request.POST or None)
-    personal = vault_get(actor=request.user, subject_key=person.vault_key, purpose="merge check")
+    personal = personal_data_of(request.user, person, "merge check")
     candidates = (
         services.person_find_duplicates(
             actor=request.user, programme=programme, full_name=personal.full_name, exclude=person

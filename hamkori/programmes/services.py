@@ -120,6 +120,26 @@ def programme_set_locations(*, actor: Any, programme: Programme, places: Sequenc
 
 
 @transaction.atomic
+def programme_create_with_locations(*, actor: Any, places: Sequence[Place], **values: Any) -> Programme:
+    """Start a programme (:func:`programme_create`'s keywords) with its locations, all or nothing."""
+    programme = programme_create(actor=actor, **values)
+    programme_set_locations(actor=actor, programme=programme, places=places)
+    return programme
+
+
+@transaction.atomic
+def programme_update_with_locations(
+    *, actor: Any, programme: Programme, places: Sequence[Place], **values: Any
+) -> Programme:
+    """The settings page's save: :func:`programme_update` and, if the set of places changed, the
+    locations, all or nothing."""
+    programme_update(actor=actor, programme=programme, **values)
+    if {loc.place_id for loc in programme.locations.all()} != {p.pk for p in places}:
+        programme_set_locations(actor=actor, programme=programme, places=places)
+    return programme
+
+
+@transaction.atomic
 def programme_set_partner(
     *, actor: Any, programme: Programme, organisation: Organisation, places: Sequence[Place] = ()
 ) -> ProgrammePartner:

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -63,13 +62,13 @@ def programme_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                programme = services.programme_create(
-                    actor=request.user, code=data["code"], donors=list(data["donors"]), **{f: data[f] for f in FIELDS}
-                )
-                services.programme_set_locations(
-                    actor=request.user, programme=programme, places=list(data["locations"])
-                )
+            programme = services.programme_create_with_locations(
+                actor=request.user,
+                code=data["code"],
+                donors=list(data["donors"]),
+                places=list(data["locations"]),
+                **{f: data[f] for f in FIELDS},
+            )
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
@@ -92,15 +91,13 @@ def programme_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                services.programme_update(
-                    actor=request.user, programme=programme, donors=list(data["donors"]), **{f: data[f] for f in FIELDS}
-                )
-                current = {loc.place_id for loc in programme.locations.all()}
-                if current != {p.pk for p in data["locations"]}:
-                    services.programme_set_locations(
-                        actor=request.user, programme=programme, places=list(data["locations"])
-                    )
+            services.programme_update_with_locations(
+                actor=request.user,
+                programme=programme,
+                donors=list(data["donors"]),
+                places=list(data["locations"]),
+                **{f: data[f] for f in FIELDS},
+            )
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
