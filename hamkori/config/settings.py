@@ -321,4 +321,5 @@ LOGGING = {
 }
 
 HAMKORI_DEMO_PASSWORD = "hamkori-demo-2018"  # noqa: S105 (printed by the demo; refused in production)
-HAMKORI_SITE_NAME = _("Hamkori")
+#: The site's name in page titles and mails (password reset: "Hello from …"); translated when unset.
+HAMKORI_SITE_NAME = env.str("HAMKORI_SITE_NAME", default="") or _("Hamkori")

@@ -21,3 +21,12 @@ def at(sequence: Any, index: int) -> Any:
         return sequence[index]
     except (IndexError, KeyError, TypeError):
         return ""
+
+
+@register.filter
+def chunks(text: Any, size: int = 4) -> list[str]:
+    """``{{ secret|chunks:4 }}``: the text cut into blocks of ``size`` characters (a key read aloud or
+    typed by hand on a phone)."""
+    text = str(text or "")
+    size = max(int(size), 1)
+    return [text[i : i + size] for i in range(0, len(text), size)]
