@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "hamkori.core.context_processors.shell",
+                "hamkori.accounts.context_processors.programme_nav",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
