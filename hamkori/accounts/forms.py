@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hamkori.core.roles import Role
@@ -45,9 +46,19 @@ class InviteForm(RoleForm):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     display_name = forms.CharField(label=_("Name shown to colleagues"), max_length=120, required=False)
     preferred_language = forms.ChoiceField(
-        label=_("Language"), choices=[("tg", "Тоҷикӣ"), ("ru", "Русский"), ("en", "English")], initial="tg"
+        label=_("Language"),
+        choices=[("tg", "Тоҷикӣ"), ("ru", "Русский"), ("en", "English")],
+        initial="tg",
+        help_text=_("The invitation and the pages it opens are in this language."),
     )
     field_order = ["email", "display_name", "preferred_language", "role", "organisation", "places"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The invitation is written in this language; by default the one the administrator works in.
+        current = get_language() or ""
+        if current in dict(self.fields["preferred_language"].choices):  # type: ignore[attr-defined]
+            self.fields["preferred_language"].initial = current
 
 
 class LockForm(forms.Form):

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 
 SESSION_STARTED = "hamkori_started"
 SESSION_SEEN = "hamkori_seen"
+#: Where a person was going when they were sent to set up their second factor (``account_continue``).
+SESSION_AFTER_SECOND_FACTOR = "hamkori_after_2fa"
 
 
 class SessionPolicyMiddleware:
@@ -35,7 +37,8 @@ class SessionPolicyMiddleware:
 
 class RequireSecondFactorMiddleware:
     """Admin, staff and partner roles must sign in with a second factor: until they have set one up,
-    every page sends them to the set-up page."""
+    every page sends them to the set-up page. The page they asked for is remembered: the recovery
+    codes page that ends the set-up offers "Continue" to it (``account_continue``)."""
 
     ALLOWED_PREFIXES = (
         "/accounts/2fa/",
@@ -59,6 +62,8 @@ class RequireSecondFactorMiddleware:
         ):
             from django.shortcuts import redirect
 
+            if request.method == "GET" and "HX-Request" not in request.headers:
+                request.session[SESSION_AFTER_SECOND_FACTOR] = request.get_full_path()[:2000]
             return redirect("mfa_activate_totp")
         return self.get_response(request)
 

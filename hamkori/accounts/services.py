@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -315,7 +317,12 @@ def invitation_create(
         token_digest=token_digest,
         expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
     )
-    url = base_url.rstrip("/") + reverse("invitation_accept", args=[token])
+    if existing is not None and preferred_language != existing.preferred_language:
+        existing.preferred_language = preferred_language  # re-sent in another language
+        existing.save(update_fields=["preferred_language"])
+    # The link carries the language the mail is written in, so the page it opens speaks it too.
+    query = urlencode({"lang": user.preferred_language}) if user.preferred_language else ""
+    url = base_url.rstrip("/") + reverse("invitation_accept", args=[token]) + (f"?{query}" if query else "")
     audit.record(actor=actor, action="user.invite", obj=user, programme=programme, summary={"role": role})
     transaction.on_commit(lambda: _invitation_mail(user=user, programme=programme, url=url, actor=actor))
     return IssuedInvitation(user=user, invitation=invitation, token=token, url=url)
@@ -344,7 +351,9 @@ def invitation_check(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, password: str) -> User:
+def invitation_accept(*, token: str, password: str, language: str = "") -> User:
+    """Set the invitee's password from a usable invitation link. ``language``: the one they chose the
+    password in, kept as their preferred language (their mails are written in it)."""
     invitation = invitation_check(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.used_at is not None:  # a concurrent acceptance won
@@ -352,7 +361,11 @@ def invitation_accept(*, token: str, password: str) -> User:
     user = invitation.user
     validate_password(password, user)
     user.set_password(password)
-    user.save(update_fields=["password"])
+    fields = ["password"]
+    if language in dict(settings.LANGUAGES) and language != user.preferred_language:
+        user.preferred_language = language
+        fields.append("preferred_language")
+    user.save(update_fields=fields)
     invitation.used_at = timezone.now()
     invitation.save(update_fields=["used_at"])
     audit.record(actor=user, action="user.invitation_accept", obj=user, programme=invitation.programme)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("settings/", views.account_settings, name="account_settings"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("email/", views.account_email, name="account_email"),  # before allauth's (see the view)
+    path("continue/", views.account_continue, name="account_continue"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]
 

@@ -10,13 +10,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hamkori.access.policy import deny, require
 from hamkori.accounts import services
 from hamkori.accounts.forms import ApiTokenForm, InviteForm, LockForm, RoleForm, SetPasswordForm
+from hamkori.accounts.language import set_language_cookie
+from hamkori.accounts.middleware import SESSION_AFTER_SECOND_FACTOR
 from hamkori.accounts.models import ApiToken, RoleAssignment, User
 from hamkori.core.forms import errors_to_form
 from hamkori.core.views_access import public, signed_in
@@ -86,8 +89,23 @@ def account_email(request: HttpRequest) -> HttpResponse:
     return _email_view(request)
 
 
+@signed_in
+def account_continue(request: HttpRequest) -> HttpResponse:
+    """The end of the second-factor set-up: on to the page the person was going to when they were
+    sent to set it up (their programme's home when they were signing in)."""
+    target = request.session.pop(SESSION_AFTER_SECOND_FACTOR, "")
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    return redirect(target if target and safe and target.startswith("/") else "home")
+
+
 @public
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Choosing a password from an invitation link. The link carries the language the invitation was
+    written in (``?lang=tg``): it becomes the browser's language, so the page, the sign-in, the
+    second-factor set-up and the first landing page all speak it; the person may still switch."""
+    language = request.GET.get("lang", "")
+    if request.method == "GET" and language in dict(settings.LANGUAGES):
+        return set_language_cookie(redirect(request.path), language)  # type: ignore[return-value]
     try:
         invitation = services.invitation_check(token)
     except services.InvitationInvalid as exc:
@@ -95,7 +113,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     form = SetPasswordForm(request.POST or None, user=invitation.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+            services.invitation_accept(
+                token=token, password=form.cleaned_data["password1"], language=translation.get_language()
+            )
         except services.InvitationInvalid as exc:
             return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=410)
         except ValidationError as exc:

@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "hamkori.core.context_processors.shell",
+                "hamkori.accounts.context_processors.programme_nav",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -321,4 +322,5 @@ LOGGING = {
 }
 
 HAMKORI_DEMO_PASSWORD = "hamkori-demo-2018"  # noqa: S105 (printed by the demo; refused in production)
-HAMKORI_SITE_NAME = _("Hamkori")
+#: The site's name in page titles and mails (password reset: "Hello from …"); translated when unset.
+HAMKORI_SITE_NAME = env.str("HAMKORI_SITE_NAME", default="") or _("Hamkori")

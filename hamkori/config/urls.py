@@ -19,6 +19,7 @@ urlpatterns = [
     path("p/", include("hamkori.programmes.urls")),
     path("p/<slug:code>/settings/sectors/", views_sectors.sector_list, name="sector_list"),
     path("p/<slug:code>/audit/", views_audit.audit_list, name="audit_list"),
+    path("p/<slug:code>/audit/export.<str:fmt>", views_audit.audit_export, name="audit_export"),
     path("p/<slug:code>/users/", include(user_urls)),
     path("p/<slug:code>/people/", include("hamkori.people.urls")),
     path("p/<slug:code>/groups/", include("hamkori.groups.urls")),

@@ -52,3 +52,12 @@ def with_id(url: str, pk: Any) -> str:
     if not zero:
         raise ValueError(f"{url!r} has no /0/ to put the id in")
     return f"{head}/{int(pk)}/{tail}"
+
+
+@register.filter
+def chunks(text: Any, size: int = 4) -> list[str]:
+    """``{{ secret|chunks:4 }}``: the text cut into blocks of ``size`` characters (a key read aloud or
+    typed by hand on a phone)."""
+    text = str(text or "")
+    size = max(int(size), 1)
+    return [text[i : i + size] for i in range(0, len(text), size)]
