@@ -8,4 +8,9 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Working groups")
 
     def ready(self) -> None:
-        from hamkori.groups import permissions  # noqa: F401
+        from hamkori.groups import exports, importers, permissions  # noqa: F401
+        from hamkori.people.exports import register_column
+        from hamkori.people.importers import register_step
+
+        register_step(importers.MembershipStep())
+        register_column(exports.WORKING_GROUPS_COLUMN)
