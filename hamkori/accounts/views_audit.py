@@ -2,19 +2,19 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from hamkori.core.models import AuditEvent
-from hamkori.programmes.views_access import programme_view
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 
 @programme_view(action="auditevent.view")
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: ProgrammeRequest) -> HttpResponse:
     """The programme's audit trail: the events recorded in this programme only. What its users did
     elsewhere belongs to the other programmes' logs; installation-level events (sign-ins, tokens,
     shared organisations) are shown to installation administrators only."""
-    programme = request.programme  # type: ignore[attr-defined]
+    programme = request.programme
     scope = Q(programme=programme)
     if request.user.is_superuser:
         scope |= Q(programme__isnull=True)

@@ -34,7 +34,7 @@ from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people.models import Person
 from hamkori.people.views import names_for
-from hamkori.programmes.views_access import programme_view
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 PAGE_SIZE = 50
 
@@ -57,13 +57,13 @@ def as_of(request: HttpRequest) -> dt.date:
     return timezone.localdate()
 
 
-def _group(request: HttpRequest, pk: int, action: str = "view") -> WorkingGroup:
-    return get_for_user(request.user, WorkingGroup, action, pk=pk, programme=request.programme)  # type: ignore[attr-defined]
+def _group(request: ProgrammeRequest, pk: int, action: str = "view") -> WorkingGroup:
+    return get_for_user(request.user, WorkingGroup, action, pk=pk, programme=request.programme)
 
 
 @programme_view(action="workinggroup.view")
-def group_list(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def group_list(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     on = as_of(request)
     groups = (
         WorkingGroup.objects.visible_to(request.user)
@@ -98,8 +98,8 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="workinggroup.change")
-def group_create(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def group_create(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "workinggroup.change", programme)
     form = GroupForm(request.POST or None, programme=programme, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -114,7 +114,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="workinggroup.change")
-def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def group_edit(request: ProgrammeRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = GroupForm(
         request.POST or None,
@@ -169,14 +169,14 @@ def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> 
 
 
 @programme_view(action="workinggroup.view")
-def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def group_detail(request: ProgrammeRequest, pk: int) -> HttpResponse:
     group = _group(request, pk)
     return render(request, "groups/detail.html", _detail_context(request, group))
 
 
 @require_POST
 @programme_view(action="workinggroup.change")
-def group_status(request: HttpRequest, pk: int) -> HttpResponse:
+def group_status(request: ProgrammeRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -196,7 +196,7 @@ def group_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @programme_view(action="workinggroup.change")
-def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_add(request: ProgrammeRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = MembershipForm(request.POST)
     if form.is_valid():
@@ -229,7 +229,7 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @programme_view(action="workinggroup.change")
-def membership_end(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
+def membership_end(request: ProgrammeRequest, pk: int, membership_id: int) -> HttpResponse:
     group = _group(request, pk, "change")
     membership = Membership.objects.filter(group=group, pk=membership_id).select_related("person", "group").first()
     if membership is None:
@@ -303,16 +303,16 @@ def _protected(rows: list[tuple[Any, Balance]]) -> dict[str, Any]:
 
 
 @programme_view(action="workinggroup.view_balance")
-def programme_balance(request: HttpRequest) -> HttpResponse:
+def programme_balance(request: ProgrammeRequest) -> HttpResponse:
     """Representation across districts and the programme (counts of members, no individuals).
 
     Each role sees the districts of its grant (the lead organisation and donors: the whole
     programme); roles outside the field see protected counts only, as of reporting dates."""
-    programme = request.programme  # type: ignore[attr-defined]
+    programme = request.programme
     on, reporting = _balance_date(request, programme)
     groups = WorkingGroup.objects.filter(programme=programme).exclude(status=WorkingGroup.Status.CLOSED)
     grant = grant_in(request.user, programme)
-    if request.role not in LEAD_ROLES and not (grant is not None and grant.whole_programme):  # type: ignore[attr-defined]
+    if request.role not in LEAD_ROLES and not (grant is not None and grant.whole_programme):
         groups = groups.filter(place_q("district", grant.place_paths if grant is not None else ()))
     group_list = list(groups.select_related("district"))
     districts, total = balance_by_district(programme, group_list, on)
@@ -336,8 +336,8 @@ def programme_balance(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="balancepolicy.change")
-def balance_policy(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def balance_policy(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "balancepolicy.change", programme)
     policy = policy_for(programme)
     form = BalancePolicyForm(

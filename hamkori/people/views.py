@@ -29,14 +29,14 @@ from hamkori.people.forms import (
 from hamkori.people.models import Consent, Person, Sector, Sex
 from hamkori.people.selectors import PEOPLE_FILTERS, filter_people
 from hamkori.places.models import Place
-from hamkori.programmes.views_access import programme_view
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 from hamkori.vault.services import PersonalData, vault_get, vault_get_many
 
 PAGE_SIZE = 50
 
 
-def _person(request: HttpRequest, pk: int, action: str = "view") -> Person:
-    return get_for_user(request.user, Person, action, pk=pk, programme=request.programme)  # type: ignore[attr-defined]
+def _person(request: ProgrammeRequest, pk: int, action: str = "view") -> Person:
+    return get_for_user(request.user, Person, action, pk=pk, programme=request.programme)
 
 
 MAX_GROUP_CHOICES = 100
@@ -64,8 +64,8 @@ def names_for(user: Any, people: list[Person], purpose: str) -> dict[int, str]:
 
 
 @programme_view(action="person.view")
-def person_list(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def person_list(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     people = (
         Person.objects.visible_to(request.user)
         .filter(programme=programme, merged_into__isnull=True)
@@ -101,11 +101,11 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="person.view")
-def person_duplicates(request: HttpRequest) -> HttpResponse:
+def person_duplicates(request: ProgrammeRequest) -> HttpResponse:
     """htmx: likely duplicates of the name being typed."""
     name = request.GET.get("full_name", "").strip()[:200]
     candidates = (
-        services.person_find_duplicates(actor=request.user, programme=request.programme, full_name=name)  # type: ignore[attr-defined]
+        services.person_find_duplicates(actor=request.user, programme=request.programme, full_name=name)
         if len(name) >= 3
         else []
     )
@@ -113,8 +113,8 @@ def person_duplicates(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="person.create")
-def person_create(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def person_create(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "person.create", programme)
     group = None
     group_id = request.GET.get("group") or request.POST.get("group")
@@ -194,15 +194,15 @@ def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
 
 
 @programme_view(action="person.view")
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: ProgrammeRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     if person.merged_into_id:
-        return redirect("person_detail", request.programme.code, person.merged_into_id)  # type: ignore[attr-defined]
+        return redirect("person_detail", request.programme.code, person.merged_into_id)
     return render(request, "people/detail.html", _detail_context(request, person))
 
 
 @programme_view(action="person.view")
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: ProgrammeRequest, pk: int) -> HttpResponse:
     """The profile, edited in place with htmx (or as a page without JavaScript)."""
     person = _person(request, pk, "change")
     initial = {
@@ -214,7 +214,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "languages": person.languages,
         "sensitivity": person.sensitivity,
     }
-    form = ProfileForm(request.POST or None, programme=request.programme, user=request.user, initial=initial)  # type: ignore[attr-defined]
+    form = ProfileForm(request.POST or None, programme=request.programme, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -234,14 +234,14 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if request.headers.get("HX-Request"):
                 return render(request, "people/_profile.html", {"person": person, "may_change": True})
-            return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
+            return redirect("person_detail", request.programme.code, person.pk)
     template = "people/_profile_form.html" if request.headers.get("HX-Request") else "people/edit.html"
     return render(request, template, {"person": person, "form": form})
 
 
 @require_POST
 @programme_view(action="person.view")
-def person_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+def person_personal_data(request: ProgrammeRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, "change")
     require(request.user, "person.view_personal_data", person)
     form = PersonalDataForm(request.POST)
@@ -252,14 +252,14 @@ def person_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
             errors_to_form(form, exc)
         else:
             messages.success(request, _("The personal data were saved."))
-            return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
+            return redirect("person_detail", request.programme.code, person.pk)
     context = _detail_context(request, person) | {"personal_form": form}
     return render(request, "people/detail.html", context, status=422)
 
 
 @require_POST
 @programme_view(action="person.view")
-def person_consent_add(request: HttpRequest, pk: int) -> HttpResponse:
+def person_consent_add(request: ProgrammeRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, "change")
     form = ConsentForm(request.POST)
     if form.is_valid():
@@ -269,13 +269,13 @@ def person_consent_add(request: HttpRequest, pk: int) -> HttpResponse:
             errors_to_form(form, exc)
         else:
             messages.success(request, _("The consent was recorded."))
-            return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
+            return redirect("person_detail", request.programme.code, person.pk)
     return render(request, "people/detail.html", _detail_context(request, person) | {"consent_form": form}, status=422)
 
 
 @require_POST
 @programme_view(action="person.view")
-def person_consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> HttpResponse:
+def person_consent_withdraw(request: ProgrammeRequest, pk: int, consent_id: int) -> HttpResponse:
     person = _person(request, pk, "change")
     consent = Consent.objects.filter(person=person, pk=consent_id).first()
     if consent is None:
@@ -284,12 +284,12 @@ def person_consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> H
         raise Http404
     services.consent_withdraw(actor=request.user, consent=consent)
     messages.success(request, _("The consent was withdrawn."))
-    return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
+    return redirect("person_detail", request.programme.code, person.pk)
 
 
 @programme_view(action="person.merge")
-def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def person_merge(request: ProgrammeRequest, pk: int) -> HttpResponse:
+    programme = request.programme
     person = _person(request, pk, "merge")
     form = MergeForm(request.POST or None)
     personal = vault_get(actor=request.user, subject_key=person.vault_key, purpose="merge check")
@@ -323,7 +323,7 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @programme_view(action="person.link_account")
-def person_account(request: HttpRequest, pk: int) -> HttpResponse:
+def person_account(request: ProgrammeRequest, pk: int) -> HttpResponse:
     """Link the person to a working-group member's sign-in account (or unlink it)."""
     from hamkori.accounts.models import User
 
@@ -349,5 +349,5 @@ def person_account(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("%(code)s is linked to their account.") % {"code": person.code})
             else:
                 messages.success(request, _("%(code)s is not linked to an account any more.") % {"code": person.code})
-            return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
+            return redirect("person_detail", request.programme.code, person.pk)
     return render(request, "people/detail.html", _detail_context(request, person) | {"account_form": form}, status=422)

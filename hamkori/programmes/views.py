@@ -14,7 +14,7 @@ from hamkori.orgs.services import organisation_upsert
 from hamkori.programmes import services
 from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm
 from hamkori.programmes.models import Programme
-from hamkori.programmes.views_access import programme_view
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 
 @public
@@ -27,8 +27,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="programme.view")
-def overview(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def overview(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     today = timezone.localdate()
     locations = list(programme.locations.select_related("place__parent"))
     partnerships = list(programme.partnerships.select_related("organisation").prefetch_related("places"))
@@ -79,8 +79,8 @@ def programme_new(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="programme.change")
-def programme_settings(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def programme_settings(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "programme.change", programme)
     initial = {f: getattr(programme, f) for f in FIELDS} | {
         "lead_organisation": programme.lead_organisation_id,
@@ -113,8 +113,8 @@ def programme_settings(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="programme.change")
-def programme_partner(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def programme_partner(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "programme.change", programme)
     form = PartnerForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
