@@ -18,8 +18,8 @@ from hamkori.access.policy import deny, require
 from hamkori.accounts import services
 from hamkori.accounts.forms import ApiTokenForm, InviteForm, LockForm, RoleForm, SetPasswordForm
 from hamkori.accounts.models import ApiToken, RoleAssignment, User
-from hamkori.core.forms import errors_to_form
 from hamkori.core.views_access import public, signed_in
+from hamkori.kit.pages import errors_to_form
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 

@@ -32,5 +32,12 @@ def audit_list(request: ProgrammeRequest) -> HttpResponse:
     return render(
         request,
         "core/audit_list.html",
-        {"page": page, "action": action, "actor": actor, "outcome": outcome, "outcomes": AuditEvent.Outcome.choices},
+        {
+            "page": page,
+            "action": action,
+            "actor": actor,
+            "outcome": outcome,
+            "outcomes": AuditEvent.Outcome.choices,
+            "params": {"action": action, "actor": actor, "outcome": outcome},
+        },
     )

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from hamkori.access.policy import decide, get_for_user, grant_in, place_q, require
 from hamkori.core.disclosure import DisclosureError, protect
-from hamkori.core.forms import errors_to_form
 from hamkori.core.roles import LEAD_ROLES
 from hamkori.groups import services
 from hamkori.groups.balance import (
@@ -32,6 +31,7 @@ from hamkori.groups.balance import (
 )
 from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm, MembershipForm, StatusForm
 from hamkori.groups.models import Membership, WorkingGroup
+from hamkori.kit.pages import errors_to_form
 from hamkori.people.models import Person
 from hamkori.people.views import names_for
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
@@ -86,7 +86,7 @@ def group_list(request: ProgrammeRequest) -> HttpResponse:
         {
             "rows": [(g, balances[g.pk]) for g in group_rows],
             "page": page,
-            "querystring": "&".join(f"{k}={v}" for k, v in {**filters, "on": on.isoformat()}.items() if v),
+            "params": {**filters, "on": on.isoformat()},
             "filters": filters,
             "on": on,
             "districts": [loc.place for loc in programme.locations.select_related("place")],

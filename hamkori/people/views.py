@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hamkori.access.policy import decide, get_for_user, require
-from hamkori.core.forms import errors_to_form
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.groups.services import membership_add
+from hamkori.kit.pages import errors_to_form, is_htmx, querystring, render_page
 from hamkori.people import services
 from hamkori.people.forms import (
     AccountLinkForm,
@@ -94,10 +94,9 @@ def person_list(request: ProgrammeRequest) -> HttpResponse:
         "sectors": Sector.objects.filter(active=True),
         "sexes": Sex.choices,
         "groups": group_choices(request.user, programme, filters),
-        "querystring": "&".join(f"{k}={v}" for k, v in filters.items() if v),
+        "querystring": querystring(filters),
     }
-    template = "people/_rows.html" if request.headers.get("HX-Request") else "people/list.html"
-    return render(request, template, context)
+    return render_page(request, "people/list.html", context, partial="rows")
 
 
 @programme_view(action="person.view")
@@ -232,11 +231,10 @@ def person_edit(request: ProgrammeRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            if request.headers.get("HX-Request"):
-                return render(request, "people/_profile.html", {"person": person, "may_change": True})
+            if is_htmx(request):
+                return render_page(request, "people/_profile.html", {"person": person, "may_change": True})
             return redirect("person_detail", request.programme.code, person.pk)
-    template = "people/_profile_form.html" if request.headers.get("HX-Request") else "people/edit.html"
-    return render(request, template, {"person": person, "form": form})
+    return render_page(request, "people/edit.html", {"person": person, "form": form}, partial="form")
 
 
 @require_POST

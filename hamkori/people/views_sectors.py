@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from hamkori.access.policy import require
-from hamkori.core.forms import errors_to_form
+from hamkori.kit.pages import errors_to_form
 from hamkori.people.models import Sector
 from hamkori.people.services import sector_create
 from hamkori.programmes.forms import SectorForm

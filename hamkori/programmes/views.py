@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hamkori.access.policy import decide, deny, require
-from hamkori.core.forms import errors_to_form
 from hamkori.core.views_access import public, signed_in, superuser_only
+from hamkori.kit.pages import errors_to_form
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.programmes import services
