@@ -31,7 +31,7 @@ from hamkori.groups.balance import (
 )
 from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm, MembershipForm, StatusForm
 from hamkori.groups.models import Membership, WorkingGroup
-from hamkori.kit.pages import errors_to_form
+from hamkori.kit.pages import errors_to_form, form_then_service
 from hamkori.people.models import Person
 from hamkori.people.views import names_for
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
@@ -102,14 +102,13 @@ def group_create(request: ProgrammeRequest) -> HttpResponse:
     programme = request.programme
     require(request.user, "workinggroup.change", programme)
     form = GroupForm(request.POST or None, programme=programme, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            group = services.group_create(actor=request.user, programme=programme, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The group was set up. Now add its members."))
-            return redirect("group_detail", programme.code, group.pk)
+    if request.method == "POST" and (
+        done := form_then_service(
+            form, lambda data: services.group_create(actor=request.user, programme=programme, **data)
+        )
+    ):
+        messages.success(request, _("The group was set up. Now add its members."))
+        return redirect("group_detail", programme.code, done.value.pk)
     return render(request, "groups/form.html", {"form": form})
 
 
@@ -127,13 +126,10 @@ def group_edit(request: ProgrammeRequest, pk: int) -> HttpResponse:
             "host_organisation": group.host_organisation_id,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.group_update(actor=request.user, group=group, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            return redirect("group_detail", group.programme.code, group.pk)
+    if request.method == "POST" and form_then_service(
+        form, lambda data: services.group_update(actor=request.user, group=group, **data)
+    ):
+        return redirect("group_detail", group.programme.code, group.pk)
     return render(request, "groups/form.html", {"form": form, "group": group})
 
 
@@ -179,18 +175,13 @@ def group_detail(request: ProgrammeRequest, pk: int) -> HttpResponse:
 def group_status(request: ProgrammeRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = StatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.group_transition(actor=request.user, group=group, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _("The group is now %(status)s.")
-                % {"status": WorkingGroup.Status(form.cleaned_data["to_status"]).label.lower()},
-            )
-            return redirect("group_detail", group.programme.code, group.pk)
+    if form_then_service(form, lambda data: services.group_transition(actor=request.user, group=group, **data)):
+        messages.success(
+            request,
+            _("The group is now %(status)s.")
+            % {"status": WorkingGroup.Status(form.cleaned_data["to_status"]).label.lower()},
+        )
+        return redirect("group_detail", group.programme.code, group.pk)
     return render(request, "groups/detail.html", _detail_context(request, group, status_form=form), status=422)
 
 
@@ -350,12 +341,9 @@ def balance_policy(request: ProgrammeRequest) -> HttpResponse:
             "required_sectors": required_sectors(policy),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.balance_policy_update(actor=request.user, programme=programme, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The representation rules were saved."))
-            return redirect("programme_balance", programme.code)
+    if request.method == "POST" and form_then_service(
+        form, lambda data: services.balance_policy_update(actor=request.user, programme=programme, **data)
+    ):
+        messages.success(request, _("The representation rules were saved."))
+        return redirect("programme_balance", programme.code)
     return render(request, "groups/policy.html", {"form": form})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -66,10 +66,15 @@ class Outcome(Generic[T]):
     status a page showing the form again answers with (422 Unprocessable Content on failure)."""
 
     ok: bool
-    value: T | None = None
+    result: T | None = None
 
     def __bool__(self) -> bool:
         return self.ok
+
+    @property
+    def value(self) -> T:
+        """What the service returned (only meaningful when ``ok``)."""
+        return cast(T, self.result)
 
     @property
     def status(self) -> int:
@@ -89,7 +94,7 @@ def form_then_service(form: forms.Form, call: Callable[[dict[str, Any]], T]) -> 
         return Outcome(ok=False)
     if form.errors:
         return Outcome(ok=False)
-    return Outcome(ok=True, value=value)
+    return Outcome(ok=True, result=value)
 
 
 def querystring(params: Mapping[str, Any], **more: Any) -> str:

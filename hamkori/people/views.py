@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from hamkori.access.policy import decide, get_for_user, require
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.groups.services import membership_add
-from hamkori.kit.pages import errors_to_form, is_htmx, querystring, render_page
+from hamkori.kit.pages import errors_to_form, form_then_service, is_htmx, querystring, render_page
 from hamkori.people import services
 from hamkori.people.forms import (
     AccountLinkForm,
@@ -243,16 +243,15 @@ def person_personal_data(request: ProgrammeRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, "change")
     require(request.user, "person.view_personal_data", person)
     form = PersonalDataForm(request.POST)
-    if form.is_valid():
-        try:
-            services.person_set_personal_data(actor=request.user, person=person, data=PersonalData(**form.cleaned_data))
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The personal data were saved."))
-            return redirect("person_detail", request.programme.code, person.pk)
+    done = form_then_service(
+        form,
+        lambda data: services.person_set_personal_data(actor=request.user, person=person, data=PersonalData(**data)),
+    )
+    if done:
+        messages.success(request, _("The personal data were saved."))
+        return redirect("person_detail", request.programme.code, person.pk)
     context = _detail_context(request, person) | {"personal_form": form}
-    return render(request, "people/detail.html", context, status=422)
+    return render(request, "people/detail.html", context, status=done.status)
 
 
 @require_POST
@@ -260,15 +259,12 @@ def person_personal_data(request: ProgrammeRequest, pk: int) -> HttpResponse:
 def person_consent_add(request: ProgrammeRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, "change")
     form = ConsentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.consent_record(actor=request.user, person=person, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The consent was recorded."))
-            return redirect("person_detail", request.programme.code, person.pk)
-    return render(request, "people/detail.html", _detail_context(request, person) | {"consent_form": form}, status=422)
+    done = form_then_service(form, lambda data: services.consent_record(actor=request.user, person=person, **data))
+    if done:
+        messages.success(request, _("The consent was recorded."))
+        return redirect("person_detail", request.programme.code, person.pk)
+    context = _detail_context(request, person) | {"consent_form": form}
+    return render(request, "people/detail.html", context, status=done.status)
 
 
 @require_POST

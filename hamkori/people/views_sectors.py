@@ -4,13 +4,12 @@ among the programme's settings."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from hamkori.access.policy import require
-from hamkori.kit.pages import errors_to_form
+from hamkori.kit.pages import form_then_service
 from hamkori.people.models import Sector
 from hamkori.people.services import sector_create
 from hamkori.programmes.forms import SectorForm
@@ -24,12 +23,9 @@ def sector_list(request: ProgrammeRequest) -> HttpResponse:
     programme = request.programme
     require(request.user, "sector.manage", programme)
     form = SectorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sector = sector_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": sector.name})
-            return redirect("sector_list", programme.code)
+    if request.method == "POST" and (
+        done := form_then_service(form, lambda data: sector_create(actor=request.user, **data))
+    ):
+        messages.success(request, _("%(name)s was added.") % {"name": done.value.name})
+        return redirect("sector_list", programme.code)
     return render(request, "programmes/sectors.html", {"sectors": Sector.objects.all(), "form": form})
