@@ -1,4 +1,4 @@
-"""Spreadsheet import and export of people and working groups (hamkori.people.io, views_io)."""
+"""Spreadsheet import and export of people and working groups (hamkori.people.importers, exports, views_io; hamkori.groups.exports)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.groups.services import balance_policy_update, group_create, membership_add
-from hamkori.people import io as people_io
+from hamkori.kit import spreadsheets as people_io
+from hamkori.people import importers
 from hamkori.people.models import Person, Sector
 from hamkori.people.services import person_create
 from hamkori.programmes.models import Programme
@@ -326,7 +327,8 @@ def test_the_same_person_twice(admin: Client, programme: Programme, vanj_group: 
     ],
 )
 def test_formulas_are_refused(admin: Client, programme: Programme, column: str, value: str) -> None:
-    label = str(people_io.COLUMN_BY_KEY[people_io.KEY_ALIASES.get(column, column)].label)
+    by_key = {c.key: c for c in importers.columns()}
+    label = str(by_key[importers.aliases().get(column, column)].label)
     errors = errors_of(upload(admin, programme, "people.csv", csv_bytes([row(joined_on="", **{column: value})])))
     assert (2, label, "Formulas are not accepted: write the value itself.") in errors
     assert not Person.objects.exists()

@@ -17,7 +17,7 @@ from django.utils.html import escape
 
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
-from hamkori.people import io as people_io
+from hamkori.kit.spreadsheets import reading as people_io
 from hamkori.people.models import Person
 from hamkori.programmes.models import Programme
 from hamkori.vault.models import VaultRecord

@@ -21,9 +21,9 @@ from hamkori.accounts.forms import ApiTokenForm, InviteForm, LockForm, RoleForm,
 from hamkori.accounts.language import set_language_cookie
 from hamkori.accounts.middleware import SESSION_AFTER_SECOND_FACTOR
 from hamkori.accounts.models import ApiToken, RoleAssignment, User
-from hamkori.core.forms import errors_to_form
 from hamkori.core.views_access import public, signed_in
-from hamkori.programmes.views_access import programme_view
+from hamkori.kit.pages import errors_to_form
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 
 @signed_in
@@ -127,12 +127,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 # --- User management (programme administrators) --------------------------------------------------
-def _member(request: HttpRequest, user_id: int) -> User:
+def _member(request: ProgrammeRequest, user_id: int) -> User:
     """A user the administrator may manage. Someone who never held a role in the current programme
     (or an installation administrator, to a programme administrator) answers 404: their existence does
     not leak. A member of this programme who also holds a role elsewhere answers 403 with the reason
     (the ``user.manage`` rule): the administrator already sees them in the programme's user list."""
-    programme = request.programme  # type: ignore[attr-defined]
+    programme = request.programme
     user = User.objects.filter(pk=user_id, role_assignments__programme=programme).distinct().first()
     if user is None or (user.is_superuser and not request.user.is_superuser):
         deny(request.user, "user.manage", programme, "not a member of this programme", hide=True)
@@ -141,8 +141,8 @@ def _member(request: HttpRequest, user_id: int) -> User:
 
 
 @programme_view(action="user.list")
-def user_list(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def user_list(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     assignments = (
         RoleAssignment.objects.filter(programme=programme, revoked_at__isnull=True)
         .select_related("user", "organisation")
@@ -158,8 +158,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="user.invite")
-def user_invite(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def user_invite(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "user.invite", programme)
     form = InviteForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
@@ -184,8 +184,8 @@ def user_invite(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="user.list")
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def user_detail(request: ProgrammeRequest, user_id: int) -> HttpResponse:
+    programme = request.programme
     member = _member(request, user_id)
     current = (
         RoleAssignment.objects.filter(user=member, programme=programme, revoked_at__isnull=True)
@@ -235,8 +235,8 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @programme_view(action="user.list")
-def user_lock(request: HttpRequest, user_id: int) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def user_lock(request: ProgrammeRequest, user_id: int) -> HttpResponse:
+    programme = request.programme
     member = _member(request, user_id)
     form = LockForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -254,8 +254,8 @@ def user_lock(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @programme_view(action="user.list")
-def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def user_unlock(request: ProgrammeRequest, user_id: int) -> HttpResponse:
+    programme = request.programme
     member = _member(request, user_id)
     services.user_unlock(actor=request.user, user=member, programme=programme)
     messages.success(request, _("%(email)s can sign in again.") % {"email": member.email})
@@ -264,8 +264,8 @@ def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @programme_view(action="user.list")
-def user_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def user_reset_mfa(request: ProgrammeRequest, user_id: int) -> HttpResponse:
+    programme = request.programme
     member = _member(request, user_id)
     services.mfa_reset(actor=request.user, user=member, programme=programme)
     messages.success(

@@ -8,18 +8,18 @@ from django.apps import apps
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hamkori.accounts import audit_text
-from hamkori.core.forms import ISODateInput
 from hamkori.core.models import AuditEvent
-from hamkori.people import io as sheets  # the audited export helper (hamkori.kit.exports once merged)
-from hamkori.programmes.views_access import programme_view
+from hamkori.kit.exports import check_format, send_export
+from hamkori.kit.forms import ISODateInput
+from hamkori.kit.spreadsheets import Sheet
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 PAGE_SIZE = 50
 
@@ -38,9 +38,9 @@ class AuditFilterForm(forms.Form):
         self.fields["outcome"].choices = [("", _("any")), *AuditEvent.Outcome.choices]  # type: ignore[attr-defined]
 
 
-def _events(request: HttpRequest, form: AuditFilterForm) -> QuerySet[AuditEvent]:
+def _events(request: ProgrammeRequest, form: AuditFilterForm) -> QuerySet[AuditEvent]:
     """The programme's events (installation-level ones for installation administrators), filtered."""
-    programme = request.programme  # type: ignore[attr-defined]
+    programme = request.programme
     scope = Q(programme=programme)
     if request.user.is_superuser:
         scope |= Q(programme__isnull=True)
@@ -85,7 +85,7 @@ def _rows(events: list[AuditEvent]) -> list[dict[str, Any]]:
 
 
 @programme_view(action="auditevent.view")
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: ProgrammeRequest) -> HttpResponse:
     """The programme's audit trail: the events recorded in this programme only. What its users did
     elsewhere belongs to the other programmes' logs; installation-level events (sign-ins, tokens,
     shared organisations) are shown to installation administrators only. Each event is a sentence in
@@ -100,20 +100,25 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/audit_list.html",
-        {"page": page, "rows": _rows(list(page)), "form": form, "query": query.urlencode()},
+        {
+            "page": page,
+            "rows": _rows(list(page)),
+            "form": form,
+            "query": query.urlencode(),
+            "params": {k: v for k, v in query.items() if v},
+        },
     )
 
 
 @programme_view(action="auditevent.view")
-def audit_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def audit_export(request: ProgrammeRequest, fmt: str) -> HttpResponse:
     """The filtered events as a spreadsheet; the export is itself audited."""
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    programme = request.programme  # type: ignore[attr-defined]
+    check_format(fmt)
+    programme = request.programme
     form = AuditFilterForm(request.GET or {})
     events = list(_events(request, form)[:10000])
     rows = _rows(events)
-    sheet = sheets.Sheet(
+    sheet = Sheet(
         title=_("Audit log"),
         header=[_("When"), _("Who"), _("What happened"), _("Details"), _("From")],
         rows=[
@@ -128,18 +133,13 @@ def audit_export(request: HttpRequest, fmt: str) -> HttpResponse:
         ],
     )
     filters = {k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
-    sheets.record_export(
+    return send_export(
         actor=request.user,
         programme=programme,
-        action="auditevent.export",
+        sheet=sheet,
         fmt=fmt,
-        rows=len(sheet.rows),
+        action="auditevent.export",
+        name="audit",
         aggregate=False,
         filters=filters,
     )
-    response = HttpResponse(sheets.render([sheet], fmt), content_type=sheets.CONTENT_TYPES[fmt])
-    name = f"{programme.code}-audit-{timezone.localdate().isoformat()}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    add_never_cache_headers(response)
-    return response

@@ -59,6 +59,7 @@ if PRODUCTION:
 
 INSTALLED_APPS = [
     "hamkori.core",
+    "hamkori.kit",
     "hamkori.access",
     "hamkori.accounts",
     "hamkori.places",
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "template_partials",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +102,7 @@ MIDDLEWARE = [
     "hamkori.core.middleware.RequestContextMiddleware",
     "hamkori.core.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "hamkori.config.urls"

@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.forms import ISODateField
 from hamkori.groups.models import Membership, WorkingGroup
+from hamkori.kit.forms import ISODateField
 from hamkori.orgs.models import Organisation
 from hamkori.people.forms import places_for
 from hamkori.people.models import Sector

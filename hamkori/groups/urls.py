@@ -1,7 +1,6 @@
 from django.urls import path
 
-from hamkori.groups import views
-from hamkori.people import views_io
+from hamkori.groups import views, views_io
 
 urlpatterns = [
     path("", views.group_list, name="group_list"),

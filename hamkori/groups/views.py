@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from hamkori.access.policy import decide, get_for_user, grant_in, place_q, require
 from hamkori.core.disclosure import DisclosureError, protect
-from hamkori.core.forms import errors_to_form
 from hamkori.core.roles import LEAD_ROLES
 from hamkori.groups import services
 from hamkori.groups.balance import (
@@ -31,10 +30,11 @@ from hamkori.groups.balance import (
 )
 from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm, MembershipForm, StatusForm
 from hamkori.groups.models import Membership, WorkingGroup, current_q
+from hamkori.kit.pages import errors_to_form, form_then_service
 from hamkori.people.models import Person
 from hamkori.people.selectors import names_for
 from hamkori.people.views import person_create_page, person_fields
-from hamkori.programmes.views_access import programme_view
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 PAGE_SIZE = 50
 
@@ -57,13 +57,13 @@ def as_of(request: HttpRequest) -> dt.date:
     return timezone.localdate()
 
 
-def _group(request: HttpRequest, pk: int, action: str = "view") -> WorkingGroup:
-    return get_for_user(request.user, WorkingGroup, action, pk=pk, programme=request.programme)  # type: ignore[attr-defined]
+def _group(request: ProgrammeRequest, pk: int, action: str = "view") -> WorkingGroup:
+    return get_for_user(request.user, WorkingGroup, action, pk=pk, programme=request.programme)
 
 
 @programme_view(action="workinggroup.view")
-def group_list(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def group_list(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     on = as_of(request)
     groups = (
         WorkingGroup.objects.visible_to(request.user)
@@ -86,7 +86,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
         {
             "rows": [(g, balances[g.pk]) for g in group_rows],
             "page": page,
-            "querystring": "&".join(f"{k}={v}" for k, v in {**filters, "on": on.isoformat()}.items() if v),
+            "params": {**filters, "on": on.isoformat()},
             "filters": filters,
             "on": on,
             "districts": [loc.place for loc in programme.locations.select_related("place")],
@@ -98,23 +98,22 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="workinggroup.change")
-def group_create(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def group_create(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "workinggroup.change", programme)
     form = GroupForm(request.POST or None, programme=programme, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            group = services.group_create(actor=request.user, programme=programme, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The group was set up. Now add its members."))
-            return redirect("group_detail", programme.code, group.pk)
+    if request.method == "POST" and (
+        done := form_then_service(
+            form, lambda data: services.group_create(actor=request.user, programme=programme, **data)
+        )
+    ):
+        messages.success(request, _("The group was set up. Now add its members."))
+        return redirect("group_detail", programme.code, done.value.pk)
     return render(request, "groups/form.html", {"form": form})
 
 
 @programme_view(action="workinggroup.change")
-def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def group_edit(request: ProgrammeRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = GroupForm(
         request.POST or None,
@@ -127,13 +126,10 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "host_organisation": group.host_organisation_id,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.group_update(actor=request.user, group=group, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            return redirect("group_detail", group.programme.code, group.pk)
+    if request.method == "POST" and form_then_service(
+        form, lambda data: services.group_update(actor=request.user, group=group, **data)
+    ):
+        return redirect("group_detail", group.programme.code, group.pk)
     return render(request, "groups/form.html", {"form": form, "group": group})
 
 
@@ -166,35 +162,30 @@ def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> 
 
 
 @programme_view(action="workinggroup.view")
-def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def group_detail(request: ProgrammeRequest, pk: int) -> HttpResponse:
     group = _group(request, pk)
     return render(request, "groups/detail.html", _detail_context(request, group))
 
 
 @require_POST
 @programme_view(action="workinggroup.change")
-def group_status(request: HttpRequest, pk: int) -> HttpResponse:
+def group_status(request: ProgrammeRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = StatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.group_transition(actor=request.user, group=group, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _("The group is now %(status)s.")
-                % {"status": WorkingGroup.Status(form.cleaned_data["to_status"]).label.lower()},
-            )
-            return redirect("group_detail", group.programme.code, group.pk)
+    if form_then_service(form, lambda data: services.group_transition(actor=request.user, group=group, **data)):
+        messages.success(
+            request,
+            _("The group is now %(status)s.")
+            % {"status": WorkingGroup.Status(form.cleaned_data["to_status"]).label.lower()},
+        )
+        return redirect("group_detail", group.programme.code, group.pk)
     return render(request, "groups/detail.html", _detail_context(request, group, status_form=form), status=422)
 
 
 @programme_view(action="person.create")
-def group_person_create(request: HttpRequest, pk: int) -> HttpResponse:
+def group_person_create(request: ProgrammeRequest, pk: int) -> HttpResponse:
     """Register a new person and add them to the group from today (one service: all or nothing)."""
-    programme = request.programme  # type: ignore[attr-defined]
+    programme = request.programme
     require(request.user, "person.create", programme)
     group = get_for_user(request.user, WorkingGroup, "change", pk=pk, programme=programme)
     return person_create_page(
@@ -210,7 +201,7 @@ def group_person_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @programme_view(action="workinggroup.change")
-def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_add(request: ProgrammeRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = MembershipForm(request.POST)
     if form.is_valid():
@@ -243,7 +234,7 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @programme_view(action="workinggroup.change")
-def membership_end(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
+def membership_end(request: ProgrammeRequest, pk: int, membership_id: int) -> HttpResponse:
     group = _group(request, pk, "change")
     membership = Membership.objects.filter(group=group, pk=membership_id).select_related("person", "group").first()
     if membership is None:
@@ -317,16 +308,16 @@ def _protected(rows: list[tuple[Any, Balance]]) -> dict[str, Any]:
 
 
 @programme_view(action="workinggroup.view_balance")
-def programme_balance(request: HttpRequest) -> HttpResponse:
+def programme_balance(request: ProgrammeRequest) -> HttpResponse:
     """Representation across districts and the programme (counts of members, no individuals).
 
     Each role sees the districts of its grant (the lead organisation and donors: the whole
     programme); roles outside the field see protected counts only, as of reporting dates."""
-    programme = request.programme  # type: ignore[attr-defined]
+    programme = request.programme
     on, reporting = _balance_date(request, programme)
     groups = WorkingGroup.objects.filter(programme=programme).exclude(status=WorkingGroup.Status.CLOSED)
     grant = grant_in(request.user, programme)
-    if request.role not in LEAD_ROLES and not (grant is not None and grant.whole_programme):  # type: ignore[attr-defined]
+    if request.role not in LEAD_ROLES and not (grant is not None and grant.whole_programme):
         groups = groups.filter(place_q("district", grant.place_paths if grant is not None else ()))
     group_list = list(groups.select_related("district"))
     districts, total = balance_by_district(programme, group_list, on)
@@ -350,8 +341,8 @@ def programme_balance(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="balancepolicy.change")
-def balance_policy(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def balance_policy(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "balancepolicy.change", programme)
     policy = policy_for(programme)
     form = BalancePolicyForm(
@@ -364,12 +355,9 @@ def balance_policy(request: HttpRequest) -> HttpResponse:
             "required_sectors": required_sectors(policy),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.balance_policy_update(actor=request.user, programme=programme, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The representation rules were saved."))
-            return redirect("programme_balance", programme.code)
+    if request.method == "POST" and form_then_service(
+        form, lambda data: services.balance_policy_update(actor=request.user, programme=programme, **data)
+    ):
+        messages.success(request, _("The representation rules were saved."))
+        return redirect("programme_balance", programme.code)
     return render(request, "groups/policy.html", {"form": form})

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hamkori.access.policy import grant_in
-from hamkori.core.forms import ISODateField
 from hamkori.core.models import Sensitivity
+from hamkori.kit.forms import ISODateField
 from hamkori.people.models import AgeBand, Consent, Language, Sector, Sex
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme

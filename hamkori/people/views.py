@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hamkori.access.policy import decide, get_for_user, require
-from hamkori.core.forms import errors_to_form
+from hamkori.kit.pages import errors_to_form, form_then_service, is_htmx, querystring, render_page
 from hamkori.people import services
 from hamkori.people.forms import (
     AccountLinkForm,
@@ -35,19 +35,19 @@ from hamkori.people.selectors import (
     person_filters,
     personal_data_of,
 )
-from hamkori.programmes.views_access import programme_view
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 from hamkori.vault.services import PersonalData
 
 PAGE_SIZE = 50
 
 
-def _person(request: HttpRequest, pk: int, action: str = "view") -> Person:
-    return get_for_user(request.user, Person, action, pk=pk, programme=request.programme)  # type: ignore[attr-defined]
+def _person(request: ProgrammeRequest, pk: int, action: str = "view") -> Person:
+    return get_for_user(request.user, Person, action, pk=pk, programme=request.programme)
 
 
 @programme_view(action="person.view")
-def person_list(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def person_list(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     people = (
         Person.objects.visible_to(request.user)
         .filter(programme=programme, merged_into__isnull=True)
@@ -76,18 +76,17 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "contributed_filters": contributed,
         "columns": columns,
         "colspan": 6 + len(columns),
-        "querystring": "&".join(f"{k}={v}" for k, v in filters.items() if v),
+        "querystring": querystring(filters),
     }
-    template = "people/_rows.html" if request.headers.get("HX-Request") else "people/list.html"
-    return render(request, template, context)
+    return render_page(request, "people/list.html", context, partial="rows")
 
 
 @programme_view(action="person.view")
-def person_duplicates(request: HttpRequest) -> HttpResponse:
+def person_duplicates(request: ProgrammeRequest) -> HttpResponse:
     """htmx: likely duplicates of the name being typed."""
     name = request.GET.get("full_name", "").strip()[:200]
     candidates = (
-        services.person_find_duplicates(actor=request.user, programme=request.programme, full_name=name)  # type: ignore[attr-defined]
+        services.person_find_duplicates(actor=request.user, programme=request.programme, full_name=name)
         if len(name) >= 3
         else []
     )
@@ -112,7 +111,7 @@ def person_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def person_create_page(
-    request: HttpRequest,
+    request: ProgrammeRequest,
     *,
     save: Callable[[dict[str, Any]], Person],
     done: Callable[[Person], HttpResponse],
@@ -122,7 +121,7 @@ def person_create_page(
     """The "add a person" page: the form, likely duplicates offered before saving, then
     ``save(cleaned_data)`` (one service call; its ValidationError shows on the form) and ``done``.
     Other apps reuse it to register a person into something of theirs (a working group)."""
-    programme = request.programme  # type: ignore[attr-defined]
+    programme = request.programme
     form = PersonCreateForm(request.POST or None, programme=programme, user=request.user, initial=initial)
     candidates: list[services.Candidate] = []
     if request.method == "POST" and form.is_valid():
@@ -147,8 +146,8 @@ def person_create_page(
 
 
 @programme_view(action="person.create")
-def person_create(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def person_create(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "person.create", programme)
     group_id = request.GET.get("group") or request.POST.get("group")
     if group_id and str(group_id).isdigit():
@@ -187,15 +186,15 @@ def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
 
 
 @programme_view(action="person.view")
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: ProgrammeRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     if person.merged_into_id:
-        return redirect("person_detail", request.programme.code, person.merged_into_id)  # type: ignore[attr-defined]
+        return redirect("person_detail", request.programme.code, person.merged_into_id)
     return render(request, "people/detail.html", _detail_context(request, person))
 
 
 @programme_view(action="person.view")
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: ProgrammeRequest, pk: int) -> HttpResponse:
     """The profile, edited in place with htmx (or as a page without JavaScript)."""
     person = _person(request, pk, "change")
     initial = {
@@ -207,7 +206,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "languages": person.languages,
         "sensitivity": person.sensitivity,
     }
-    form = ProfileForm(request.POST or None, programme=request.programme, user=request.user, initial=initial)  # type: ignore[attr-defined]
+    form = ProfileForm(request.POST or None, programme=request.programme, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -225,50 +224,45 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            if request.headers.get("HX-Request"):
-                return render(request, "people/_profile.html", {"person": person, "may_change": True})
-            return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
-    template = "people/_profile_form.html" if request.headers.get("HX-Request") else "people/edit.html"
-    return render(request, template, {"person": person, "form": form})
+            if is_htmx(request):
+                return render_page(request, "people/_profile.html", {"person": person, "may_change": True})
+            return redirect("person_detail", request.programme.code, person.pk)
+    return render_page(request, "people/edit.html", {"person": person, "form": form}, partial="form")
 
 
 @require_POST
 @programme_view(action="person.view")
-def person_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+def person_personal_data(request: ProgrammeRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, "change")
     require(request.user, "person.view_personal_data", person)
     form = PersonalDataForm(request.POST)
-    if form.is_valid():
-        try:
-            services.person_set_personal_data(actor=request.user, person=person, data=PersonalData(**form.cleaned_data))
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The personal data were saved."))
-            return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
+    done = form_then_service(
+        form,
+        lambda data: services.person_set_personal_data(actor=request.user, person=person, data=PersonalData(**data)),
+    )
+    if done:
+        messages.success(request, _("The personal data were saved."))
+        return redirect("person_detail", request.programme.code, person.pk)
     context = _detail_context(request, person) | {"personal_form": form}
-    return render(request, "people/detail.html", context, status=422)
+    return render(request, "people/detail.html", context, status=done.status)
 
 
 @require_POST
 @programme_view(action="person.view")
-def person_consent_add(request: HttpRequest, pk: int) -> HttpResponse:
+def person_consent_add(request: ProgrammeRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, "change")
     form = ConsentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.consent_record(actor=request.user, person=person, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The consent was recorded."))
-            return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
-    return render(request, "people/detail.html", _detail_context(request, person) | {"consent_form": form}, status=422)
+    done = form_then_service(form, lambda data: services.consent_record(actor=request.user, person=person, **data))
+    if done:
+        messages.success(request, _("The consent was recorded."))
+        return redirect("person_detail", request.programme.code, person.pk)
+    context = _detail_context(request, person) | {"consent_form": form}
+    return render(request, "people/detail.html", context, status=done.status)
 
 
 @require_POST
 @programme_view(action="person.view")
-def person_consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> HttpResponse:
+def person_consent_withdraw(request: ProgrammeRequest, pk: int, consent_id: int) -> HttpResponse:
     person = _person(request, pk, "change")
     consent = Consent.objects.filter(person=person, pk=consent_id).first()
     if consent is None:
@@ -277,12 +271,12 @@ def person_consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> H
         raise Http404
     services.consent_withdraw(actor=request.user, consent=consent)
     messages.success(request, _("The consent was withdrawn."))
-    return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
+    return redirect("person_detail", request.programme.code, person.pk)
 
 
 @programme_view(action="person.merge")
-def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def person_merge(request: ProgrammeRequest, pk: int) -> HttpResponse:
+    programme = request.programme
     person = _person(request, pk, "merge")
     form = MergeForm(request.POST or None)
     personal = personal_data_of(request.user, person, "merge check")
@@ -316,7 +310,7 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @programme_view(action="person.link_account")
-def person_account(request: HttpRequest, pk: int) -> HttpResponse:
+def person_account(request: ProgrammeRequest, pk: int) -> HttpResponse:
     """Link the person to a working-group member's sign-in account (or unlink it)."""
     from hamkori.accounts.models import User
 
@@ -342,5 +336,5 @@ def person_account(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("%(code)s is linked to their account.") % {"code": person.code})
             else:
                 messages.success(request, _("%(code)s is not linked to an account any more.") % {"code": person.code})
-            return redirect("person_detail", request.programme.code, person.pk)  # type: ignore[attr-defined]
+            return redirect("person_detail", request.programme.code, person.pk)
     return render(request, "people/detail.html", _detail_context(request, person) | {"account_form": form}, status=422)

@@ -1,5 +1,5 @@
-"""Spreadsheet import and export of people and working groups: thin views over
-:mod:`hamkori.people.io` (which holds the format, the checks and the writers)."""
+"""Spreadsheet import and export of people: thin views over :mod:`hamkori.people.importers` and
+:mod:`hamkori.people.exports` (the format, checks and writers are the kit's, :mod:`hamkori.kit`)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ from functools import wraps
 from typing import Any
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from hamkori.access.policy import decide, require
-from hamkori.groups.balance import reporting_date
-from hamkori.groups.models import WorkingGroup
-from hamkori.people import io
-from hamkori.programmes.views_access import programme_view
+from hamkori.kit import spreadsheets
+from hamkori.kit.exports import check_format, download, send_export
+from hamkori.people import exports, importers
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 SESSION_RESULT = "hamkori_people_import"
 
@@ -29,72 +28,51 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy("An Excel workbook (.xlsx) or a CSV file (.csv), at most 5 MB and 5,000 rows."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
-    group = forms.ModelChoiceField(
-        queryset=WorkingGroup.objects.none(),
-        required=False,
-        label=gettext_lazy("Add everyone to this working group"),
-        empty_label=gettext_lazy("(no group)"),
-        help_text=gettext_lazy("Optional. The membership columns (role, sector represented, joined, left) need it."),
-    )
 
-    def __init__(self, *args: Any, groups: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, programme: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+        step = importers.import_step()
+        if step is not None:  # the target the registered step adds everyone to (a working group)
+            self.fields[step.field_name] = step.form_field(user, programme)
+
+    def target(self) -> Any:
+        step = importers.import_step()
+        return self.cleaned_data.get(step.field_name) if step is not None else None
 
 
-def _check_format(fmt: str) -> str:
-    if fmt not in io.FORMATS:
-        raise Http404
-    return fmt
-
-
-def _download(content: bytes, fmt: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=io.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    add_never_cache_headers(response)
-    return response
-
-
-def _upload_limit(request: HttpRequest) -> io.LimitedUploadHandler | None:
-    return next((h for h in request.upload_handlers if isinstance(h, io.LimitedUploadHandler)), None)
+def _upload_limit(request: HttpRequest) -> spreadsheets.LimitedUploadHandler | None:
+    return next((h for h in request.upload_handlers if isinstance(h, spreadsheets.LimitedUploadHandler)), None)
 
 
 @csrf_protect
 @programme_view(action="person.import")
-def _people_import(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def _people_import(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "person.import", programme)
-    groups = (
-        WorkingGroup.objects.visible_to(request.user)
-        .filter(programme=programme)
-        .exclude(status=WorkingGroup.Status.CLOSED)
-        .select_related("district")
-        .order_by("district__path", "name")
-    )
+    step = importers.import_step()
     result = None
     limit = _upload_limit(request)
     if request.method == "POST" and limit is not None and request.FILES is not None and limit.stopped:
         # Refused while it streamed in: what arrived is dropped, nothing is read or written.
-        form = ImportForm(groups=groups)
-        result = io.ImportResult(problem=io.too_large_message())
+        form = ImportForm(user=request.user, programme=programme)
+        result = importers.PeopleImport(problem=spreadsheets.too_large_message())
     elif request.method == "POST":
-        form = ImportForm(request.POST, request.FILES, groups=groups)
+        form = ImportForm(request.POST, request.FILES, user=request.user, programme=programme)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            group = form.cleaned_data["group"]
+            target = form.target()
             try:
-                io.check_upload(upload.name, upload.size, upload.content_type)
-            except io.FileRejected as exc:
-                result = io.ImportResult(group=group, problem=exc.message)
+                spreadsheets.check_upload(upload.name, upload.size, upload.content_type)
+            except spreadsheets.FileRejected as exc:
+                result = importers.PeopleImport(target=target, problem=exc.message)
             else:
-                result = io.import_people(
+                result = importers.import_people(
                     actor=request.user,
                     programme=programme,
                     filename=upload.name,
                     data=upload.read(),
                     content_type=upload.content_type,
-                    group=group,
+                    target=target,
                 )
             if result.ok:
                 # Post/redirect/get: reloading the page must not import the file twice.
@@ -102,10 +80,12 @@ def _people_import(request: HttpRequest) -> HttpResponse:
                 return redirect("people_import", programme.code)
     else:
         initial = {}
-        group_id = request.GET.get("group", "")
-        if group_id.isdigit():
-            initial["group"] = groups.filter(pk=int(group_id)).first()
-        form = ImportForm(groups=groups, initial=initial)
+        target_id = request.GET.get(step.field_name, "") if step is not None else ""
+        form = ImportForm(user=request.user, programme=programme)
+        if step is not None and target_id.isdigit():
+            choices = form.fields[step.field_name].queryset  # type: ignore[attr-defined]
+            initial[step.field_name] = choices.filter(pk=int(target_id)).first()
+            form = ImportForm(user=request.user, programme=programme, initial=initial)
     return render(
         request,
         "people/import.html",
@@ -113,8 +93,8 @@ def _people_import(request: HttpRequest) -> HttpResponse:
             "form": form,
             "result": result,
             "done": request.session.pop(SESSION_RESULT, None) if request.method == "GET" else None,
-            "formats": io.FORMATS,
-            "max_rows": io.MAX_ROWS,
+            "formats": spreadsheets.FORMATS,
+            "max_rows": spreadsheets.MAX_ROWS,
         },
     )
 
@@ -123,81 +103,31 @@ def _people_import(request: HttpRequest) -> HttpResponse:
 @wraps(_people_import)
 def people_import(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """The import page. An upload is refused as soon as it is known to be too large, before it
-    has been read in full (:class:`hamkori.people.io.LimitedUploadHandler`)."""
+    has been read in full (:class:`hamkori.kit.spreadsheets.LimitedUploadHandler`)."""
     if request.method == "POST":
-        request.upload_handlers = [io.LimitedUploadHandler(request), *request.upload_handlers]
+        request.upload_handlers = [spreadsheets.LimitedUploadHandler(request), *request.upload_handlers]
     return _people_import(request, *args, **kwargs)
 
 
 @programme_view(action="person.import")
-def people_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
-    _check_format(fmt)
+def people_import_template(request: ProgrammeRequest, fmt: str) -> HttpResponse:
+    programme = request.programme
+    check_format(fmt)
     require(request.user, "person.import", programme)
-    content = io.render(io.template_sheets(programme), fmt)
-    return _download(content, fmt, f"{programme.code}-people-template")
-
-
-def _export(
-    request: HttpRequest,
-    sheet: io.Sheet,
-    fmt: str,
-    *,
-    action: str,
-    name: str,
-    aggregate: bool,
-    filters: dict | None = None,
-) -> HttpResponse:
-    """Audit the export (who, format, rows, aggregate or not), then send the file."""
-    programme = request.programme  # type: ignore[attr-defined]
-    io.record_export(
-        actor=request.user,
-        programme=programme,
-        action=action,
-        fmt=fmt,
-        rows=len(sheet.rows),
-        aggregate=aggregate,
-        **({"filters": filters} if filters is not None else {}),
-    )
-    return _download(io.render([sheet], fmt), fmt, f"{programme.code}-{name}-{timezone.localdate().isoformat()}")
+    content = spreadsheets.render(importers.template_sheets(programme), fmt)
+    return download(content, fmt, f"{programme.code}-people-template")
 
 
 @programme_view(action="programme.export")
-def people_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
-    _check_format(fmt)
+def people_export(request: ProgrammeRequest, fmt: str) -> HttpResponse:
+    programme = request.programme
+    check_format(fmt)
+    export: dict[str, Any] = {"actor": request.user, "programme": programme, "fmt": fmt, "action": "person.export"}
     if not decide(request.user, "person.export", programme):
-        sheet = io.people_aggregate_sheet(programme=programme)
-        return _export(request, sheet, fmt, action="person.export", name="people-by-district", aggregate=True)
+        sheet = exports.people_aggregate_sheet(programme=programme)
+        return send_export(sheet=sheet, name="people-by-district", aggregate=True, **export)
     require(request.user, "person.export", programme)
-    filters = {k: request.GET.get(k, "").strip()[:100] for k in io.EXPORT_FILTERS}
-    sheet = io.people_sheet(actor=request.user, programme=programme, filters=filters, today=timezone.localdate())
-    return _export(
-        request,
-        sheet,
-        fmt,
-        action="person.export",
-        name="people",
-        aggregate=False,
-        filters={k: v for k, v in filters.items() if v},
-    )
-
-
-def reporting_day(programme: Any, today: Any) -> Any:
-    """The reporting date (a quarter end) whose counts an aggregate export of ``today`` shows."""
-    return reporting_date(programme, today, today)
-
-
-@programme_view(action="programme.export")
-def groups_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
-    _check_format(fmt)
-    today = timezone.localdate()
-    if not decide(request.user, "workinggroup.export", programme):
-        # As of the last reporting date, not today: exports on two days must not be subtracted.
-        sheet = io.members_aggregate_sheet(programme=programme, today=reporting_day(programme, today))
-        return _export(
-            request, sheet, fmt, action="workinggroup.export", name="group-members-by-district", aggregate=True
-        )
-    sheet = io.groups_sheet(actor=request.user, programme=programme, today=today)
-    return _export(request, sheet, fmt, action="workinggroup.export", name="working-groups", aggregate=False)
+    filters = {k: request.GET.get(k, "").strip()[:100] for k in exports.EXPORT_FILTERS}
+    sheet = exports.people_sheet(actor=request.user, programme=programme, filters=filters, today=timezone.localdate())
+    used = {k: v for k, v in filters.items() if v}
+    return send_export(sheet=sheet, name="people", aggregate=False, filters=used, **export)

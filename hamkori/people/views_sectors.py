@@ -4,32 +4,28 @@ among the programme's settings."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from hamkori.access.policy import require
-from hamkori.core.forms import errors_to_form
+from hamkori.kit.pages import form_then_service
 from hamkori.people.models import Sector
 from hamkori.people.services import sector_create
 from hamkori.programmes.forms import SectorForm
-from hamkori.programmes.views_access import programme_view
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 
 @programme_view(action="sector.manage")
-def sector_list(request: HttpRequest) -> HttpResponse:
+def sector_list(request: ProgrammeRequest) -> HttpResponse:
     """The sectors people can represent. They are shared by every programme of the installation;
     a programme administrator adds new ones (codes never change)."""
-    programme = request.programme  # type: ignore[attr-defined]
+    programme = request.programme
     require(request.user, "sector.manage", programme)
     form = SectorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sector = sector_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": sector.name})
-            return redirect("sector_list", programme.code)
+    if request.method == "POST" and (
+        done := form_then_service(form, lambda data: sector_create(actor=request.user, **data))
+    ):
+        messages.success(request, _("%(name)s was added.") % {"name": done.value.name})
+        return redirect("sector_list", programme.code)
     return render(request, "programmes/sectors.html", {"sectors": Sector.objects.all(), "form": form})

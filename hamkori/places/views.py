@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from hamkori.core.text import name_key
 from hamkori.core.views_access import public
+from hamkori.kit.pages import render_page
 from hamkori.places.models import Place
 
 
@@ -18,8 +19,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
         )[:100]
     else:
         places = places.filter(depth__lte=2)
-    template = "places/_results.html" if request.headers.get("HX-Request") else "places/list.html"
-    return render(request, template, {"places": places, "query": query})
+    return render_page(request, "places/list.html", {"places": places, "query": query}, partial="results")
 
 
 @public

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hamkori.core.forms import ISODateField
+from hamkori.kit.forms import ISODateField
 from hamkori.orgs.models import Organisation
 from hamkori.places.models import Place
 from hamkori.programmes.models import Currency

@@ -6,14 +6,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hamkori.access.policy import decide, deny, require
-from hamkori.core.forms import errors_to_form
 from hamkori.core.views_access import public, signed_in, superuser_only
+from hamkori.kit.pages import errors_to_form
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.programmes import services
 from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm
 from hamkori.programmes.models import Programme
-from hamkori.programmes.views_access import programme_view
+from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 
 @public
@@ -26,8 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="programme.view")
-def overview(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def overview(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     today = timezone.localdate()
     locations = list(programme.locations.select_related("place__parent"))
     partnerships = list(programme.partnerships.select_related("organisation").prefetch_related("places"))
@@ -78,8 +78,8 @@ def programme_new(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="programme.change")
-def programme_settings(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def programme_settings(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "programme.change", programme)
     initial = {f: getattr(programme, f) for f in FIELDS} | {
         "lead_organisation": programme.lead_organisation_id,
@@ -110,8 +110,8 @@ def programme_settings(request: HttpRequest) -> HttpResponse:
 
 
 @programme_view(action="programme.change")
-def programme_partner(request: HttpRequest) -> HttpResponse:
-    programme = request.programme  # type: ignore[attr-defined]
+def programme_partner(request: ProgrammeRequest) -> HttpResponse:
+    programme = request.programme
     require(request.user, "programme.change", programme)
     form = PartnerForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +13,15 @@ from django.http import HttpRequest, HttpResponse
 from hamkori.access.policy import decide, deny, get_for_user, role_in
 from hamkori.core.views_access import View, ViewAccess
 from hamkori.programmes.models import Programme
+
+
+class ProgrammeRequest(HttpRequest):
+    """The request a programme page receives: :func:`programme_view` has set ``programme`` (visible to
+    the user, the action allowed) and ``role`` (the user's role in it). Typing only: annotate a
+    programme page's ``request`` with it instead of ignoring ``attr-defined``."""
+
+    programme: Programme
+    role: str | None
 
 
 def programme_view(*, action: str) -> Callable[[View], View]:
@@ -29,9 +38,10 @@ def programme_view(*, action: str) -> Callable[[View], View]:
             decision = decide(request.user, action, programme)
             if not decision:
                 deny(request.user, f"view.{view.__name__}", programme, decision.reason)
-            request.programme = programme  # type: ignore[attr-defined]
-            request.role = role_in(request.user, programme)  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            page = cast(ProgrammeRequest, request)
+            page.programme = programme
+            page.role = role_in(request.user, programme)
+            return view(page, *args, **kwargs)
 
         wrapped.hamkori_access = ViewAccess(programme=True, action=action)  # type: ignore[attr-defined]
         return wrapped

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from hamkori.accounts.totp import current_code
 from hamkori.demo.services import build_demo
-from hamkori.people.io import COLUMNS
+from hamkori.people.importers import columns
 from hamkori.people.models import Sector
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -53,7 +53,7 @@ def fill_template(path: Path) -> None:
     workbook = openpyxl.load_workbook(path)
     sheet = workbook.worksheets[0]
     with translation.override("tg"):
-        label_to_key = {str(c.label).casefold(): c.key for c in COLUMNS}
+        label_to_key = {str(c.label).casefold(): c.key for c in columns()}
     header = [str(cell.value or "") for cell in sheet[1]]
     keys = [label_to_key.get(h.casefold()) for h in header]
     assert "full_name" in keys and "joined" in keys, header
