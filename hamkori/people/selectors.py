@@ -12,13 +12,23 @@ from hamkori.access.policy import decide, place_q
 from hamkori.core import audit
 from hamkori.groups.balance import active_on
 from hamkori.groups.models import Membership, WorkingGroup
-from hamkori.people.models import Person, Sex
+from hamkori.people.models import Consent, Person, Sex
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
 from hamkori.vault.services import vault_search
 
-#: The filters of the people list (``?district=&sector=&sex=&group=&q=``), honoured by exports and the API.
-PEOPLE_FILTERS = ("district", "sector", "sex", "group", "q")
+#: The filters of the people list (``?district=&sector=&sex=&group=&consent=&q=``), honoured by exports and the API.
+PEOPLE_FILTERS = ("district", "sector", "sex", "group", "consent", "q")
+
+#: ``?consent=none``: people with no live (given, not withdrawn) consent to take part.
+NO_CONSENT = "none"
+
+
+def without_participation_consent(queryset: QuerySet[Person]) -> QuerySet[Person]:
+    """People still on record (not de-identified) with no live consent to take part: the
+    facilitator's to-do list for consent (a de-identified person has nothing left to ask)."""
+    live = Consent.objects.filter(purpose=Consent.Purpose.PARTICIPATION, withdrawn_on__isnull=True)
+    return queryset.filter(deidentified_at__isnull=True).exclude(pk__in=live.values("person_id"))
 
 
 def filter_people(
@@ -38,6 +48,8 @@ def filter_people(
         queryset = queryset.filter(pk__in=Person.sectors.through.objects.filter(sector__code=code).values("person_id"))
     if (sex := filters.get("sex")) in Sex.values:
         queryset = queryset.filter(sex=sex)
+    if filters.get("consent") == NO_CONSENT:
+        queryset = without_participation_consent(queryset)
     if str(group := filters.get("group") or "").isdigit():
         groups = WorkingGroup.objects.visible_to(actor).filter(pk=int(group))
         current = Membership.objects.filter(active_on(today), group__in=groups).values("person_id")
