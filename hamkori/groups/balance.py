@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
+from hamkori.core.disclosure import DisclosureError, protect
 from hamkori.groups.models import BalancePolicy, Membership, WorkingGroup
 from hamkori.people.models import AGE_BANDS, Person, Sector
+from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
 
 MINORITY = "ethnic_minority"
@@ -210,6 +213,17 @@ def balance_by_district(
     return districts, total
 
 
+def district_rows(
+    programme: Programme, groups: Iterable[WorkingGroup], on: dt.date
+) -> tuple[list[tuple[Place, Balance]], Balance]:
+    """``[(district, Balance)]`` in the place tree's order, and the balance of them all."""
+    group_list = list(groups.select_related("district") if hasattr(groups, "select_related") else groups)
+    districts, total = balance_by_district(programme, group_list, on)
+    places = {g.district_id: g.district for g in group_list}
+    rows = [(places[pk], b) for pk, b in sorted(districts.items(), key=lambda kv: places[kv[0]].path)]
+    return rows, total
+
+
 def history(group: WorkingGroup, until: dt.date) -> list[tuple[dt.date, Balance]]:
     """How the balance moved: the balance on each day the membership changed."""
     dates = set()
@@ -233,3 +247,34 @@ def history(group: WorkingGroup, until: dt.date) -> list[tuple[dt.date, Balance]
                 _count(balance, m, day)
         points.append((day, balance))
     return points
+
+
+# --- Published counts -------------------------------------------------------------------------------
+
+
+def protected_tables(rows: list[tuple[Place, Balance]]) -> dict[str, Any]:
+    """The tables for roles outside the field (donors, liaisons, group members): counts only, with
+    disclosure control, nothing finer than a district. Sensitive categories (ethnic minorities,
+    labour migrants) are a table of their own: they overlap, so it carries no totals."""
+    labels = [p.name for p, _b in rows]
+    safe = sensitive = None
+    withheld = False
+    counts = [[b.women, b.members - b.women] for _place, b in rows]
+    columns = [_("Women"), _("Men")]
+    try:
+        safe = protect(counts, labels, columns)
+    except DisclosureError:  # no safe pattern with totals: publish the cells without totals
+        try:
+            safe = protect(counts, labels, columns, show_totals=False)
+        except DisclosureError:
+            withheld = True
+    try:
+        sensitive = protect(
+            [[b.minorities, b.migrants] for _place, b in rows],
+            labels,
+            [_("Ethnic minorities"), _("Labour migrants or returnees")],
+            show_totals=False,
+        )
+    except DisclosureError:
+        sensitive = None
+    return {"safe": safe, "sensitive": sensitive, "withheld": withheld}

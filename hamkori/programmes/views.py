@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,7 @@ from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.programmes import services
 from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm
+from hamkori.programmes.home import home_items, home_panels
 from hamkori.programmes.models import Programme
 from hamkori.programmes.views_access import programme_view
 
@@ -28,6 +30,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @programme_view(action="programme.view")
 def overview(request: HttpRequest) -> HttpResponse:
+    """The programme's home: what needs doing for this user first (``programmes/home.py``, filled
+    by the apps), then the programme's facts."""
     programme = request.programme  # type: ignore[attr-defined]
     today = timezone.localdate()
     locations = list(programme.locations.select_related("place__parent"))
@@ -48,6 +52,12 @@ def overview(request: HttpRequest) -> HttpResponse:
             "phase": programme.phase(today),
             "elapsed_days": programme.elapsed_days(today),
             "elapsed_percent": programme.elapsed_percent(today),
+            "home_items": home_items(request.user, programme),
+            "home_panels": [
+                render_to_string(panel.template, {**panel.context, "programme": programme}, request=request)
+                for panel in home_panels(request.user, programme)
+            ],
+            "role": request.role,  # type: ignore[attr-defined]
         },
     )
 
