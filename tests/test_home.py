@@ -110,9 +110,7 @@ def test_people_without_consent_are_counted_and_the_link_lists_them(
 
 
 # --- other roles -------------------------------------------------------------------------------
-def test_group_member_sees_their_own_groups_balance(
-    users: dict, client_for: Any, programme: Any, world: dict
-) -> None:
+def test_group_member_sees_their_own_groups_balance(users: dict, client_for: Any, programme: Any, world: dict) -> None:
     people.person_link_account(actor=None, person=world["vanj_members"][0], account=users[Role.GROUP_MEMBER])
     html = home(client_for(users[Role.GROUP_MEMBER]), programme)
     assert 'id="my-groups"' in html and "ГКБ Ванҷ" in html

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from hamkori.core.disclosure import DisclosureError, protect
@@ -214,10 +214,10 @@ def balance_by_district(
 
 
 def district_rows(
-    programme: Programme, groups: Iterable[WorkingGroup], on: dt.date
+    programme: Programme, groups: QuerySet[WorkingGroup], on: dt.date
 ) -> tuple[list[tuple[Place, Balance]], Balance]:
     """``[(district, Balance)]`` in the place tree's order, and the balance of them all."""
-    group_list = list(groups.select_related("district") if hasattr(groups, "select_related") else groups)
+    group_list = list(groups.select_related("district"))
     districts, total = balance_by_district(programme, group_list, on)
     places = {g.district_id: g.district for g in group_list}
     rows = [(places[pk], b) for pk, b in sorted(districts.items(), key=lambda kv: places[kv[0]].path)]
