@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from hamkori.core.disclosure import DisclosureError, protect
@@ -184,10 +184,12 @@ def memberships_on(groups: Iterable[WorkingGroup] | None, on: dt.date, programme
     return qs
 
 
-def balance_by_group(programme: Programme, groups: Iterable[WorkingGroup], on: dt.date) -> dict[int, Balance]:
+def balance_by_group(
+    programme: Programme, groups: Iterable[WorkingGroup], on: dt.date, policy: BalancePolicy | None = None
+) -> dict[int, Balance]:
     """{group id: Balance} for the given groups, in a constant number of queries."""
     groups = list(groups)
-    policy = policy_for(programme)
+    policy = policy or policy_for(programme)
     result = {g.pk: _empty(policy) for g in groups}
     for membership in memberships_on(groups, on):
         _count(result[membership.group_id], membership, on)
@@ -203,8 +205,8 @@ def balance_by_district(
 ) -> tuple[dict[int, Balance], Balance]:
     """Balance per district (over the given groups' members) and for the whole set."""
     groups = list(groups)
-    per_group = balance_by_group(programme, groups, on)
     policy = policy_for(programme)
+    per_group = balance_by_group(programme, groups, on, policy)
     districts: dict[int, Balance] = {}
     total = _empty(policy)
     for group in groups:
@@ -214,10 +216,11 @@ def balance_by_district(
 
 
 def district_rows(
-    programme: Programme, groups: QuerySet[WorkingGroup], on: dt.date
+    programme: Programme, groups: Iterable[WorkingGroup], on: dt.date
 ) -> tuple[list[tuple[Place, Balance]], Balance]:
-    """``[(district, Balance)]`` in the place tree's order, and the balance of them all."""
-    group_list = list(groups.select_related("district"))
+    """``[(district, Balance)]`` in the place tree's order, and the balance of them all (pass the
+    groups with their district loaded: ``select_related("district")``)."""
+    group_list = list(groups)
     districts, total = balance_by_district(programme, group_list, on)
     places = {g.district_id: g.district for g in group_list}
     rows = [(places[pk], b) for pk, b in sorted(districts.items(), key=lambda kv: places[kv[0]].path)]

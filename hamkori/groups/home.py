@@ -100,8 +100,8 @@ def member_panels(user: Any, programme: Any) -> list[HomePanel]:
     ]
 
 
-def _active_groups_by_district(groups: Any) -> SafeSeries | None:
-    active = groups.filter(status=WorkingGroup.Status.ACTIVE).select_related("district").order_by("district__path")
+def _active_groups_by_district(groups: list[WorkingGroup]) -> SafeSeries | None:
+    active = sorted((g for g in groups if g.status == WorkingGroup.Status.ACTIVE), key=lambda g: g.district.path)
     counts: dict[str, int] = {}
     for group in active:
         counts[group.district.name] = counts.get(group.district.name, 0) + 1
@@ -131,7 +131,8 @@ def donor_panels(user: Any, programme: Any) -> list[HomePanel]:
     grant = grant_in(user, programme)
     if grant is None or not grant.whole_programme:
         groups = groups.filter(place_q("district", grant.place_paths if grant is not None else ()))
-    rows, _total = district_rows(programme, groups, on)
+    group_list = list(groups.select_related("district"))
+    rows, _total = district_rows(programme, group_list, on)
     tables = protected_tables(rows)
     code = programme.code
     exports = []
@@ -157,7 +158,7 @@ def donor_panels(user: Any, programme: Any) -> list[HomePanel]:
                 "members_table": tables["safe"],
                 "members_withheld": tables["withheld"],
                 "women_share": _women_share(tables["safe"]),
-                "active_groups": _active_groups_by_district(groups),
+                "active_groups": _active_groups_by_district(group_list),
                 "exports": exports,
                 "balance_url": reverse("programme_balance", args=[code]),
             },

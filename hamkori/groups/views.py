@@ -285,7 +285,7 @@ def programme_balance(request: HttpRequest) -> HttpResponse:
     grant = grant_in(request.user, programme)
     if request.role not in LEAD_ROLES and not (grant is not None and grant.whole_programme):  # type: ignore[attr-defined]
         groups = groups.filter(place_q("district", grant.place_paths if grant is not None else ()))
-    rows, total = district_rows(programme, groups, on)
+    rows, total = district_rows(programme, groups.select_related("district"), on)
     protected = not decide(request.user, "workinggroup.balance_detail", programme)
     return render(
         request,
