@@ -392,8 +392,8 @@ def test_two_by_two_with_one_small_cell_hides_a_rectangle() -> None:
     assert table.grand_total == Cell(33, False)
     assert table.as_rows() == [
         ["", "x", "y", "Total"],
-        ["a", "<5", "<5", "13"],
-        ["b", "<5", "<5", "20"],
+        ["a", "<5", "x", "13"],
+        ["b", "x", "x", "20"],
         ["Total", "11", "22", "33"],
     ]
 
@@ -407,13 +407,13 @@ def test_secondary_cell_is_the_smallest_in_the_line() -> None:
 
 def test_series_hides_the_small_count_and_one_more() -> None:
     series = protect_series({"a": 3, "b": 10, "c": 12})
-    assert [str(c) for c in series.cells] == ["<5", "<5", "12"]
+    assert [str(c) for c in series.cells] == ["<5", "x", "12"]
     assert [c.primary for c in series.cells] == [True, False, False]
     assert series.total == Cell(25, False)
     assert series.as_rows(header=["District", "Incidents"], total_label="Jami") == [
         ["District", "Incidents"],
         ["a", "<5"],
-        ["b", "<5"],
+        ["b", "x"],
         ["c", "12"],
         ["Jami", "25"],
     ]
@@ -504,3 +504,24 @@ def test_cell_never_carries_a_hidden_value() -> None:
         Cell(3, True, True)
     with pytest.raises(ValueError):
         Cell(None, False)
+
+
+def test_secondary_cells_have_their_own_mark_never_the_small_label() -> None:
+    """A cell hidden only to protect another is 5 or more: labelling it "<5" would be untrue."""
+    table = protect([[3, 10], [8, 12]], ["Vanj", "Isfara"], ["Women", "Men"])
+    marks = [[(str(c), c.reason) for c in line] for line in table.cells]
+    assert marks == [[("<5", "small"), ("x", "protects_another")], [("x", "protects_another")] * 2]
+    truth = [[3, 10], [8, 12]]
+    for i, line in enumerate(table.cells):
+        for j, cell in enumerate(line):
+            if truth[i][j] >= 5:
+                assert str(cell) != "<5", (i, j)
+    assert table.has_suppressed
+    assert table.lines(total_label="Jami")[-1][0] == "Jami"
+    assert [str(c) for c in table.lines()[0][1]] == ["<5", "x", "13"]
+    assert Cell(7, False).reason == ""
+
+
+def test_secondary_mark_follows_the_threshold() -> None:
+    table = protect([[3, 10], [8, 12]], ["a", "b"], ["x", "y"], threshold=4)
+    assert [[str(c) for c in line] for line in table.cells] == [["<4", "x"], ["x", "x"]]

@@ -221,7 +221,9 @@ def _table(html: str, table_id: str) -> str:
 
 
 def _rows(table: str) -> dict[str, list[str]]:
+    """Visible text of each row (the screen-reader explanation of a hidden cell left out)."""
     rows = {}
+    table = re.sub(r'<span class="visually-hidden">.*?</span>', "", table, flags=re.S)
     for tr in re.findall(r"<tr>(.*?)</tr>", table, re.S):
         cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)]
         if cells:

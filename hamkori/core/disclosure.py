@@ -3,7 +3,8 @@
 The rule (see ``docs/disclosure-control.md``): counts from 1 to ``threshold - 1`` (1 to 4 by
 default) are hidden and shown as ``"<5"`` (*primary suppression*); further cells are hidden
 (*secondary suppression*) so that no hidden count can be worked out exactly from the published
-cells and totals. Zero is published: it is not disclosive by convention here, and a hidden cell
+cells and totals, and shown as ``"x"`` (:data:`SECONDARY_MARK`): such a cell is not small, it is
+hidden only to protect another one, so it never carries the untrue label ``"<5"``. Zero is published: it is not disclosive by convention here, and a hidden cell
 is therefore always known to be at least 1.
 
 :func:`protect` handles a two-way table with row, column and grand totals, :func:`protect_series`
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "SECONDARY_MARK",
     "Cell",
     "DisclosureError",
     "SafeSeries",
@@ -42,6 +44,14 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 5
+
+#: What a cell hidden by secondary suppression shows (in pages and exports alike): it is hidden to
+#: protect another cell and may well be 5 or more, so it must not read "<5".
+SECONDARY_MARK = "x"
+
+#: ``Cell.reason`` of a suppressed cell: the count itself is small, or it protects another cell.
+SMALL = "small"
+PROTECTS_ANOTHER = "protects_another"
 
 # A position in the problem: (row, column) of the table with its totals row and column appended.
 Key = tuple[int, int]
@@ -77,7 +87,7 @@ class Cell:
     value: int | None
     suppressed: bool
     primary: bool = False  # hidden because the count itself is small (1..threshold-1)
-    label: str = "<5"  # what a suppressed cell shows
+    label: str = "<5"  # what a suppressed cell shows: "<5" when primary, SECONDARY_MARK otherwise
 
     def __post_init__(self) -> None:
         if self.suppressed != (self.value is None):
@@ -87,6 +97,13 @@ class Cell:
 
     def __str__(self) -> str:
         return self.label if self.suppressed else str(self.value)
+
+    @property
+    def reason(self) -> str:
+        """Why the cell is hidden: :data:`SMALL`, :data:`PROTECTS_ANOTHER`, or "" when published."""
+        if not self.suppressed:
+            return ""
+        return SMALL if self.primary else PROTECTS_ANOTHER
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,25 @@ class SafeTable:
     @property
     def has_totals(self) -> bool:
         return self.grand_total is not None
+
+    @property
+    def has_suppressed(self) -> bool:
+        """Whether any cell or total is hidden (a page then shows the legend of the marks)."""
+        every = [c for line in self.cells for c in line] + self.row_totals + self.column_totals
+        return any(c.suppressed for c in every) or (self.grand_total is not None and self.grand_total.suppressed)
+
+    def lines(self, *, total_label: str = "Total") -> list[tuple[str, list[Cell]]]:
+        """Body rows and (with totals) the totals row as ``(label, cells)``, each row's total last:
+        the cells themselves, so that a page can mark small and secondary cells differently."""
+        out = []
+        for index, name in enumerate(self.rows):
+            cells = list(self.cells[index])
+            if self.grand_total is not None:
+                cells.append(self.row_totals[index])
+            out.append((name, cells))
+        if self.grand_total is not None:
+            out.append((total_label, [*self.column_totals, self.grand_total]))
+        return out
 
     def as_rows(self, *, total_label: str = "Total", corner: str = "") -> list[list[str]]:
         """Header row, body rows and (with totals) the totals row, as strings for CSV/XLSX.
@@ -133,6 +169,10 @@ class SafeSeries:
 
     def items(self) -> list[tuple[str, Cell]]:
         return list(zip(self.labels, self.cells, strict=True))
+
+    @property
+    def has_suppressed(self) -> bool:
+        return any(c.suppressed for c in self.cells) or (self.total is not None and self.total.suppressed)
 
     def as_rows(self, *, total_label: str = "Total", header: Sequence[str] | None = None) -> list[list[str]]:
         """Optional header row, one ``[label, value]`` row per cell and the total row."""
@@ -329,7 +369,8 @@ def _suppress(p: _Problem, threshold: int) -> tuple[set[Key], set[Key]]:
 
 def _cell(value: int, key: Key, hidden: set[Key], primary: set[Key], label: str) -> Cell:
     if key in hidden:
-        return Cell(None, True, key in primary, label)
+        small = key in primary
+        return Cell(None, True, small, label if small else SECONDARY_MARK)
     return Cell(value, False, False, label)
 
 

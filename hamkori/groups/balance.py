@@ -9,12 +9,15 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from hamkori.core.disclosure import DisclosureError, protect
 from hamkori.groups.models import BalancePolicy, Membership, WorkingGroup, current_q
 from hamkori.people.models import AGE_BANDS, Person, Sector
+from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
 
 MINORITY = "ethnic_minority"
@@ -218,10 +221,12 @@ def memberships_on(
     return qs
 
 
-def balance_by_group(programme: Programme, groups: Iterable[WorkingGroup], on: dt.date) -> dict[int, Balance]:
+def balance_by_group(
+    programme: Programme, groups: Iterable[WorkingGroup], on: dt.date, policy: BalancePolicy | None = None
+) -> dict[int, Balance]:
     """{group id: Balance} for the given groups, in a constant number of queries."""
     groups = list(groups)
-    policy = policy_for(programme)
+    policy = policy or policy_for(programme)
     result = {g.pk: _empty(policy) for g in groups}
     for member in _members(memberships_on(groups, on)):
         _count(result[member.group_id], member, on)
@@ -237,14 +242,26 @@ def balance_by_district(
 ) -> tuple[dict[int, Balance], Balance]:
     """Balance per district (over the given groups' members) and for the whole set."""
     groups = list(groups)
-    per_group = balance_by_group(programme, groups, on)
     policy = policy_for(programme)
+    per_group = balance_by_group(programme, groups, on, policy)
     districts: dict[int, Balance] = {}
     total = _empty(policy)
     for group in groups:
         districts.setdefault(group.district_id, _empty(policy)).add(per_group[group.pk])
         total.add(per_group[group.pk])
     return districts, total
+
+
+def district_rows(
+    programme: Programme, groups: Iterable[WorkingGroup], on: dt.date
+) -> tuple[list[tuple[Place, Balance]], Balance]:
+    """``[(district, Balance)]`` in the place tree's order, and the balance of them all (pass the
+    groups with their district loaded: ``select_related("district")``)."""
+    group_list = list(groups)
+    districts, total = balance_by_district(programme, group_list, on)
+    places = {g.district_id: g.district for g in group_list}
+    rows = [(places[pk], b) for pk, b in sorted(districts.items(), key=lambda kv: places[kv[0]].path)]
+    return rows, total
 
 
 def history(group: WorkingGroup, until: dt.date) -> list[tuple[dt.date, Balance]]:
@@ -291,3 +308,34 @@ def history(group: WorkingGroup, until: dt.date) -> list[tuple[dt.date, Balance]
         balance.sectors = {code for code, n in sectors.items() if n > 0}
         points.append((day, balance))
     return points
+
+
+# --- Published counts -------------------------------------------------------------------------------
+
+
+def protected_tables(rows: list[tuple[Place, Balance]]) -> dict[str, Any]:
+    """The tables for roles outside the field (donors, liaisons, group members): counts only, with
+    disclosure control, nothing finer than a district. Sensitive categories (ethnic minorities,
+    labour migrants) are a table of their own: they overlap, so it carries no totals."""
+    labels = [p.name for p, _b in rows]
+    safe = sensitive = None
+    withheld = False
+    counts = [[b.women, b.members - b.women] for _place, b in rows]
+    columns = [_("Women"), _("Men")]
+    try:
+        safe = protect(counts, labels, columns)
+    except DisclosureError:  # no safe pattern with totals: publish the cells without totals
+        try:
+            safe = protect(counts, labels, columns, show_totals=False)
+        except DisclosureError:
+            withheld = True
+    try:
+        sensitive = protect(
+            [[b.minorities, b.migrants] for _place, b in rows],
+            labels,
+            [_("Ethnic minorities"), _("Labour migrants or returnees")],
+            show_totals=False,
+        )
+    except DisclosureError:
+        sensitive = None
+    return {"safe": safe, "sensitive": sensitive, "withheld": withheld}

@@ -18,6 +18,9 @@ rule("workinggroup.balance_any_date")(roles_rule(*LEAD_ROLES))
 #: The balance's unprotected tables (others: counts under disclosure control).
 rule("workinggroup.balance_detail")(roles_rule(*FIELD_ROLES))
 rule("balancepolicy.change")(roles_rule(Role.ADMIN))
+#: The programme's results under disclosure control on the home page, with the aggregate exports:
+#: the funder's view of the programme (field roles see the groups themselves instead).
+rule("workinggroup.view_results")(roles_rule(Role.DONOR))
 
 _may_create = roles_rule(*FIELD_ROLES)
 

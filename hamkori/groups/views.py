@@ -15,15 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hamkori.access.policy import decide, get_for_user, grant_in, place_q, require
-from hamkori.core.disclosure import DisclosureError, protect
 from hamkori.core.roles import LEAD_ROLES
 from hamkori.groups import services
 from hamkori.groups.balance import (
-    Balance,
-    balance_by_district,
     balance_by_group,
+    district_rows,
     history,
     policy_for,
+    protected_tables,
     reporting_date,
     reporting_dates,
     required_sectors,
@@ -279,34 +278,6 @@ def parse_iso(value: str) -> dt.date | None:
         return None
 
 
-def _protected(rows: list[tuple[Any, Balance]]) -> dict[str, Any]:
-    """The tables for roles outside the field (donors, liaisons, group members): counts only, with
-    disclosure control, nothing finer than a district. Sensitive categories (ethnic minorities,
-    labour migrants) are a table of their own: they overlap, so it carries no totals."""
-    labels = [p.name for p, _b in rows]
-    safe = sensitive = None
-    withheld = False
-    counts = [[b.women, b.members - b.women] for _place, b in rows]
-    columns = [_("Women"), _("Men")]
-    try:
-        safe = protect(counts, labels, columns)
-    except DisclosureError:  # no safe pattern with totals: publish the cells without totals
-        try:
-            safe = protect(counts, labels, columns, show_totals=False)
-        except DisclosureError:
-            withheld = True
-    try:
-        sensitive = protect(
-            [[b.minorities, b.migrants] for _place, b in rows],
-            labels,
-            [_("Ethnic minorities"), _("Labour migrants or returnees")],
-            show_totals=False,
-        )
-    except DisclosureError:
-        sensitive = None
-    return {"safe": safe, "sensitive": sensitive, "withheld": withheld}
-
-
 @programme_view(action="workinggroup.view_balance")
 def programme_balance(request: ProgrammeRequest) -> HttpResponse:
     """Representation across districts and the programme (counts of members, no individuals).
@@ -319,10 +290,7 @@ def programme_balance(request: ProgrammeRequest) -> HttpResponse:
     grant = grant_in(request.user, programme)
     if request.role not in LEAD_ROLES and not (grant is not None and grant.whole_programme):
         groups = groups.filter(place_q("district", grant.place_paths if grant is not None else ()))
-    group_list = list(groups.select_related("district"))
-    districts, total = balance_by_district(programme, group_list, on)
-    places = {g.district_id: g.district for g in group_list}
-    rows = [(places[pk], b) for pk, b in sorted(districts.items(), key=lambda kv: places[kv[0]].path)]
+    rows, total = district_rows(programme, groups.select_related("district"), on)
     protected = not decide(request.user, "workinggroup.balance_detail", programme)
     return render(
         request,
@@ -336,7 +304,7 @@ def programme_balance(request: ProgrammeRequest) -> HttpResponse:
             "protected": protected,
             "may_edit_policy": bool(decide(request.user, "balancepolicy.change", programme)),
         }
-        | (_protected(rows) if protected else {}),
+        | (protected_tables(rows) if protected else {}),
     )
 
 

@@ -8,4 +8,7 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        from hamkori.people import permissions  # noqa: F401
+        from hamkori.people import home, permissions  # noqa: F401
+        from hamkori.programmes.home import register_home_items
+
+        register_home_items(home.consent_items)

@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 
 from hamkori.access.policy import decide, place_q
 from hamkori.core import audit
-from hamkori.people.models import Person, Sex
+from hamkori.people.models import Consent, Person, Sex
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
 from hamkori.vault.services import PersonalData, vault_get, vault_get_many, vault_search
@@ -62,7 +62,7 @@ _filters: dict[str, PersonFilter] = {}
 _columns: dict[str, PersonColumn] = {}
 
 #: The people list's own filters (before the contributed ones; ``q`` comes last).
-BASE_FILTERS = ("district", "sector", "sex")
+BASE_FILTERS = ("district", "sector", "sex", "consent")
 
 
 def register_person_filter(
@@ -125,6 +125,17 @@ class _FilterKeys(Sequence[str]):
 PEOPLE_FILTERS: Sequence[str] = _FilterKeys()
 
 
+#: ``?consent=none``: people with no live (given, not withdrawn) consent to take part.
+NO_CONSENT = "none"
+
+
+def without_participation_consent(queryset: QuerySet[Person]) -> QuerySet[Person]:
+    """People still on record (not de-identified) with no live consent to take part: the
+    facilitator's to-do list for consent (a de-identified person has nothing left to ask)."""
+    live = Consent.objects.filter(purpose=Consent.Purpose.PARTICIPATION, withdrawn_on__isnull=True)
+    return queryset.filter(deidentified_at__isnull=True).exclude(pk__in=live.values("person_id"))
+
+
 def filter_people(
     *, actor: Any, programme: Programme, queryset: QuerySet[Person], filters: Mapping[str, Any], today: dt.date
 ) -> QuerySet[Person]:
@@ -143,6 +154,8 @@ def filter_people(
         queryset = queryset.filter(pk__in=Person.sectors.through.objects.filter(sector__code=code).values("person_id"))
     if (sex := filters.get("sex")) in Sex.values:
         queryset = queryset.filter(sex=sex)
+    if filters.get("consent") == NO_CONSENT:
+        queryset = without_participation_consent(queryset)
     for contributed in _filters.values():
         if value := filters.get(contributed.key):
             queryset = contributed.apply(actor=actor, programme=programme, queryset=queryset, value=value, today=today)

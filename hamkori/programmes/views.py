@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,7 @@ from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.programmes import services
 from hamkori.programmes.forms import NewProgrammeForm, OrganisationForm, PartnerForm, ProgrammeForm
+from hamkori.programmes.home import home_items, home_panels
 from hamkori.programmes.models import Programme
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
@@ -27,6 +29,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @programme_view(action="programme.view")
 def overview(request: ProgrammeRequest) -> HttpResponse:
+    """The programme's home: what needs doing for this user first (``programmes/home.py``, filled
+    by the apps), then the programme's facts."""
     programme = request.programme
     today = timezone.localdate()
     locations = list(programme.locations.select_related("place__parent"))
@@ -47,6 +51,12 @@ def overview(request: ProgrammeRequest) -> HttpResponse:
             "phase": programme.phase(today),
             "elapsed_days": programme.elapsed_days(today),
             "elapsed_percent": programme.elapsed_percent(today),
+            "home_items": home_items(request.user, programme),
+            "home_panels": [
+                render_to_string(panel.template, {**panel.context, "programme": programme}, request=request)
+                for panel in home_panels(request.user, programme)
+            ],
+            "role": request.role,
         },
     )
 
