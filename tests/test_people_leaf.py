@@ -41,8 +41,8 @@ def _person(programme: Any, place: Any) -> Person:
 
 
 def test_groups_contribute_the_group_filter_column_and_merge_step() -> None:
-    assert list(PEOPLE_FILTERS) == ["district", "sector", "sex", "group", "q"]
-    assert "group" in PEOPLE_FILTERS and len(PEOPLE_FILTERS) == 5
+    assert list(PEOPLE_FILTERS) == ["district", "sector", "sex", "consent", "group", "q"]
+    assert "group" in PEOPLE_FILTERS and len(PEOPLE_FILTERS) == 6
     assert [f.key for f in person_filters()] == ["group"]
     assert [c.key for c in person_columns()] == ["groups"]
     assert groups.memberships_merge in merge_steps()
