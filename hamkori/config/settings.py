@@ -87,7 +87,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: its own pre-compressed .gz, never GZip below
+    # Pages gzipped (a page is ~5x smaller). BREACH: Django pads each response's gzip header with 0-99 random
+    # bytes, CSRF tokens are masked per response, cookies are SameSite=Lax (benchmarks/README.md, page_weight).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
