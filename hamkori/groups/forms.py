@@ -75,6 +75,13 @@ class StatusForm(forms.Form):
 
 
 class BalancePolicyForm(forms.Form):
+    """The representation rules of one kind of group, or the programme-wide ones (``kind`` empty)."""
+
+    follow_default = forms.BooleanField(
+        label=_("Follow the programme-wide rules"),
+        required=False,
+        help_text=_("Tick to drop this kind's own rules: its groups are then held to the programme-wide ones."),
+    )
     women_target_percent = forms.IntegerField(label=_("Target share of women (%)"), min_value=0, max_value=100)
     women_minimum_percent = forms.IntegerField(
         label=_("Minimum share of women to activate (%)"), min_value=0, max_value=100
@@ -87,3 +94,17 @@ class BalancePolicyForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args: Any, kind: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not kind:
+            del self.fields["follow_default"]  # the programme-wide rules are the default: nothing to follow
+        else:
+            self.fields["required_sectors"].label = _("Sectors every group of this kind must include")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("follow_default"):  # nothing else matters: the kind's own rules go
+            for name in list(self.errors):
+                del self.errors[name]
+        return data

@@ -226,8 +226,13 @@ def balance_policy_update(
     youth_max_age: int,
     minimum_members: int,
     required_sectors: Sequence[Sector],
+    kind: str = "",
 ) -> BalancePolicy:
+    """Set the representation rules of one kind of group (``kind`` empty: the programme-wide rules,
+    which every kind without rules of its own follows)."""
     errors: dict[str, list[str]] = {}
+    if kind and kind not in WorkingGroup.Kind.values:
+        errors["kind"] = [_("Unknown kind of group.")]
     if not 0 <= women_minimum_percent <= women_target_percent <= 100:
         errors["women_minimum_percent"] = [_("The minimum must lie between 0 and the target, at most 100.")]
     if not 14 <= youth_max_age <= 40:
@@ -236,7 +241,7 @@ def balance_policy_update(
         errors["minimum_members"] = [_("The minimum number of members must lie between 1 and 100.")]
     if errors:
         raise ValidationError(errors)
-    policy, _created = BalancePolicy.objects.get_or_create(programme=programme)
+    policy, _created = BalancePolicy.objects.get_or_create(programme=programme, kind=kind)
     policy.women_target_percent = women_target_percent
     policy.women_minimum_percent = women_minimum_percent
     policy.youth_max_age = youth_max_age
@@ -249,6 +254,7 @@ def balance_policy_update(
         obj=programme,
         programme=programme,
         summary={
+            "kind": kind,
             "women_target_percent": women_target_percent,
             "women_minimum_percent": women_minimum_percent,
             "youth_max_age": youth_max_age,
@@ -257,3 +263,15 @@ def balance_policy_update(
         },
     )
     return policy
+
+
+@transaction.atomic
+def balance_policy_remove(*, actor: Any, programme: Programme, kind: str) -> None:
+    """Drop one kind's own rules: its groups follow the programme-wide rules again."""
+    if not kind:
+        raise ValidationError({"kind": [_("The programme-wide rules cannot be removed.")]})
+    deleted, _rows = BalancePolicy.objects.filter(programme=programme, kind=kind).delete()
+    if deleted:
+        audit.record(
+            actor=actor, action="balancepolicy.remove", obj=programme, programme=programme, summary={"kind": kind}
+        )
