@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hamkori.core.forms import ISODateField
 from hamkori.groups.models import Membership, WorkingGroup
+from hamkori.groups.selectors import host_organisations
 from hamkori.orgs.models import Organisation
 from hamkori.people.forms import places_for
 from hamkori.people.models import Sector
@@ -24,23 +25,34 @@ class GroupForm(forms.Form):
         label=_("Host organisation"),
         queryset=Organisation.objects.none(),
         required=False,
-        help_text=_("Usually the district administration (hukumat) or jamoat."),
+        help_text=_(
+            "Usually the district administration (hukumat) or jamoat. Offered: organisations of the group's "
+            "district, its partners and the lead organisation."
+        ),
     )
 
     def __init__(self, *args: Any, programme: Programme, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.programme = programme
         locations = [loc.place_id for loc in programme.locations.all()]
-        self.fields["district"].queryset = places_for(programme, user).filter(pk__in=locations)  # type: ignore[attr-defined]
-        self.fields["host_organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
-            Q(
-                kind__in=[
-                    Organisation.Kind.AUTHORITY,
-                    Organisation.Kind.PUBLIC_COUNCIL,
-                    Organisation.Kind.COMMUNITY_GROUP,
-                ]
-            )
-            | Q(pk__in=programme.partnerships.values("organisation_id"))
-        )
+        districts = places_for(programme, user).filter(pk__in=locations)
+        self.fields["district"].queryset = districts  # type: ignore[attr-defined]
+        offered = list(districts)
+        if len(offered) == 1 and not self.is_bound and not self.initial.get("district"):
+            self.initial["district"] = offered[0].pk  # the user's only district
+        # Host organisations of the chosen district (before one is chosen: of the districts offered).
+        chosen = str(self.data.get("district") or self.initial.get("district") or "")
+        shown = [d for d in offered if str(d.pk) == chosen] or offered
+        self.fields["host_organisation"].queryset = host_organisations(programme, shown)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        host, district = data.get("host_organisation"), data.get("district")
+        if host is not None and district is not None and not host_organisations(self.programme, [district]).filter(
+            pk=host.pk
+        ).exists():
+            self.add_error("host_organisation", _("Choose an organisation of the group's district."))
+        return data
 
 
 class MembershipForm(forms.Form):
