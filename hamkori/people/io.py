@@ -653,9 +653,17 @@ class RowChecker:
     """Turns one spreadsheet row into a :class:`ParsedRow`, collecting every problem."""
 
     def __init__(
-        self, *, actor: Any, vocab: Vocabulary, group: WorkingGroup | None, columns: list[str | None], today: dt.date
+        self,
+        *,
+        actor: Any,
+        vocab: Vocabulary,
+        group: WorkingGroup | None,
+        columns: list[str | None],
+        today: dt.date,
+        default_place: Place | None = None,
     ) -> None:
         self.actor = actor
+        self.default_place = default_place  # the place of rows that leave it empty
         self.vocab = vocab
         self.group = group
         self.columns = columns
@@ -734,7 +742,7 @@ class RowChecker:
                 row.age_band = self.vocab.age_bands[norm(band)]
             else:
                 error("age_band", _("Unknown age band %(value)s.") % {"value": band})
-        place = text("place")
+        place = text("place") or (self.default_place.code if self.default_place else "")
         if ok("place"):
             if not place:
                 error("place", _("Give the place."))
@@ -867,10 +875,18 @@ def check_rows(
     body: list[tuple[int, list[Cell]]],
     group: WorkingGroup | None,
     today: dt.date | None = None,
+    default_place: Place | None = None,
 ) -> tuple[list[ParsedRow], list[RowError]]:
     today = today or timezone.localdate()
     columns = map_headers(header)
-    checker = RowChecker(actor=actor, vocab=Vocabulary.load(programme), group=group, columns=columns, today=today)
+    checker = RowChecker(
+        actor=actor,
+        vocab=Vocabulary.load(programme),
+        group=group,
+        columns=columns,
+        today=today,
+        default_place=default_place,
+    )
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, ParsedRow] = {}
@@ -909,9 +925,10 @@ def import_people(
     content_type: str = "",
     group: WorkingGroup | None = None,
     today: dt.date | None = None,
+    default_place: Place | None = None,
 ) -> ImportResult:
     """Check every row of the file, then create everyone (and their memberships) in one transaction,
-    or nothing at all."""
+    or nothing at all. Rows that leave the place empty take ``default_place``, when given."""
     result = ImportResult(group=group)
     try:
         fmt = check_upload(filename, len(data), content_type)
@@ -921,7 +938,13 @@ def import_people(
             raise FileRejected(_("You cannot add members to this working group."))
         header, body = read_table(fmt, data)
         parsed, errors = check_rows(
-            actor=actor, programme=programme, header=header, body=body, group=group, today=today
+            actor=actor,
+            programme=programme,
+            header=header,
+            body=body,
+            group=group,
+            today=today,
+            default_place=default_place,
         )
     except FileRejected as exc:
         result.problem = exc.message

@@ -18,6 +18,8 @@ from hamkori.access.policy import decide, require
 from hamkori.groups.balance import reporting_date
 from hamkori.groups.models import WorkingGroup
 from hamkori.people import io
+from hamkori.people.forms import PlaceChoiceField, only_district, places_for
+from hamkori.places.models import Place
 from hamkori.programmes.views_access import programme_view
 
 SESSION_RESULT = "hamkori_people_import"
@@ -36,10 +38,21 @@ class ImportForm(forms.Form):
         empty_label=gettext_lazy("(no group)"),
         help_text=gettext_lazy("Optional. The membership columns (role, sector represented, joined, left) need it."),
     )
+    place = PlaceChoiceField(
+        queryset=Place.objects.none(),
+        required=False,
+        label=gettext_lazy("Place of the rows that leave it empty"),
+        help_text=gettext_lazy("Optional. A row with its own place keeps it."),
+    )
 
-    def __init__(self, *args: Any, groups: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, groups: Any, programme: Any = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+        if programme is not None:
+            self.fields["place"].queryset = places_for(programme, user)  # type: ignore[attr-defined]
+            district = only_district(programme, user)
+            if district is not None and not self.is_bound and "place" not in self.initial:
+                self.initial["place"] = district.pk
 
 
 def _check_format(fmt: str) -> str:
@@ -76,10 +89,10 @@ def _people_import(request: HttpRequest) -> HttpResponse:
     limit = _upload_limit(request)
     if request.method == "POST" and limit is not None and request.FILES is not None and limit.stopped:
         # Refused while it streamed in: what arrived is dropped, nothing is read or written.
-        form = ImportForm(groups=groups)
+        form = ImportForm(groups=groups, programme=programme, user=request.user)
         result = io.ImportResult(problem=io.too_large_message())
     elif request.method == "POST":
-        form = ImportForm(request.POST, request.FILES, groups=groups)
+        form = ImportForm(request.POST, request.FILES, groups=groups, programme=programme, user=request.user)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             group = form.cleaned_data["group"]
@@ -95,6 +108,7 @@ def _people_import(request: HttpRequest) -> HttpResponse:
                     data=upload.read(),
                     content_type=upload.content_type,
                     group=group,
+                    default_place=form.cleaned_data["place"],
                 )
             if result.ok:
                 # Post/redirect/get: reloading the page must not import the file twice.
@@ -105,7 +119,7 @@ def _people_import(request: HttpRequest) -> HttpResponse:
         group_id = request.GET.get("group", "")
         if group_id.isdigit():
             initial["group"] = groups.filter(pk=int(group_id)).first()
-        form = ImportForm(groups=groups, initial=initial)
+        form = ImportForm(groups=groups, initial=initial, programme=programme, user=request.user)
     return render(
         request,
         "people/import.html",
