@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,9 +47,11 @@ class GroupForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         host, district = data.get("host_organisation"), data.get("district")
-        if host is not None and district is not None and not host_organisations(self.programme, [district]).filter(
-            pk=host.pk
-        ).exists():
+        if (
+            host is not None
+            and district is not None
+            and not host_organisations(self.programme, [district]).filter(pk=host.pk).exists()
+        ):
             self.add_error("host_organisation", _("Choose an organisation of the group's district."))
         return data
 

@@ -366,5 +366,8 @@ def balance_policy(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The representation rules were saved."))
             return redirect("programme_balance", programme.code)
-    kinds = [("", _("All kinds of group"), True), *((k, label, k in policies) for k, label in WorkingGroup.Kind.choices)]
+    kinds = [
+        ("", _("All kinds of group"), True),
+        *((k, label, k in policies) for k, label in WorkingGroup.Kind.choices),
+    ]
     return render(request, "groups/policy.html", {"form": form, "kind": kind, "kinds": kinds})
