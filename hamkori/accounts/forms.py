@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hamkori.core.roles import Role
 from hamkori.orgs.models import Organisation
+from hamkori.places.forms import PlaceMultipleChoiceField
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
 
@@ -20,11 +21,10 @@ class RoleForm(forms.Form):
 
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     organisation = forms.ModelChoiceField(label=_("On behalf of"), queryset=Organisation.objects.none(), required=False)
-    places = forms.ModelMultipleChoiceField(
+    places = PlaceMultipleChoiceField(
         label=_("Districts"),
         queryset=Place.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("For partners, working-group members and liaisons: the districts they may see."),
     )
 

@@ -123,6 +123,16 @@ def build_people_and_groups(
         minimum_members=9,
         required_sectors=[sectors[c] for c in REQUIRED],
     )
+    groups.balance_policy_update(  # a community-police partnership team is held to its own rules
+        actor=admin,
+        programme=programme,
+        kind=WorkingGroup.Kind.PARTNERSHIP_TEAM,
+        women_target_percent=50,
+        women_minimum_percent=30,
+        youth_max_age=30,
+        minimum_members=6,
+        required_sectors=[sectors["police"], sectors["local_authority"]],
+    )
     places = {p.code: p for p in Place.objects.filter(code__in=[g[0] for g in GROUPS])}
     for code, women, men, left_out, joined in GROUPS:
         place = places[code]

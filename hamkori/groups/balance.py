@@ -92,9 +92,18 @@ class Balance:
         self.sectors |= other.sectors
 
 
-def policy_for(programme: Programme) -> BalancePolicy:
-    policy = BalancePolicy.objects.filter(programme=programme).prefetch_related("required_sectors").first()
-    return policy or BalancePolicy(programme=programme)  # the defaults, until an administrator sets them
+def policies_for(programme: Programme) -> dict[str, BalancePolicy]:
+    """{kind: policy} of the programme, "" being the programme-wide default (unsaved defaults until an
+    administrator sets them). One query, plus one for the sectors."""
+    found = {p.kind: p for p in BalancePolicy.objects.filter(programme=programme).prefetch_related("required_sectors")}
+    found.setdefault("", BalancePolicy(programme=programme))
+    return found
+
+
+def policy_for(programme: Programme, kind: str = "") -> BalancePolicy:
+    """The rules for groups of ``kind``: the kind's own, else the programme-wide ones."""
+    policies = policies_for(programme)
+    return policies.get(kind) or policies[""]
 
 
 def required_sectors(policy: BalancePolicy) -> list[Sector]:
@@ -226,8 +235,9 @@ def balance_by_group(
 ) -> dict[int, Balance]:
     """{group id: Balance} for the given groups, in a constant number of queries."""
     groups = list(groups)
-    policy = policy or policy_for(programme)
-    result = {g.pk: _empty(policy) for g in groups}
+    # One policy for every group when given (district and programme totals); else each group's kind's.
+    policies = {"": policy} if policy is not None else policies_for(programme)
+    result = {g.pk: _empty(policies.get(g.kind) or policies[""]) for g in groups}
     for member in _members(memberships_on(groups, on)):
         _count(result[member.group_id], member, on)
     return result
@@ -272,7 +282,7 @@ def history(group: WorkingGroup, until: dt.date) -> list[tuple[dt.date, Balance]
     rows = _members(Membership.objects.filter(group=group, joined_on__lte=until))
     # Nobody leaves before joining (``membership_dates_ordered``), so these rows hold every date.
     dates = {m.joined_on for m in rows} | {m.left_on for m in rows if m.left_on and m.left_on <= until} | {until}
-    policy = policy_for(group.programme)
+    policy = policy_for(group.programme, group.kind)
     # Every join and leave in date order; a member counts on ``day`` when joined_on <= day < left_on,
     # i.e. once their joining has passed and their leaving has not.
     events = sorted(

@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hamkori.groups.models import Membership, WorkingGroup
+from hamkori.groups.selectors import host_organisations
 from hamkori.kit.forms import ISODateField
 from hamkori.orgs.models import Organisation
 from hamkori.people.forms import places_for
@@ -24,23 +24,36 @@ class GroupForm(forms.Form):
         label=_("Host organisation"),
         queryset=Organisation.objects.none(),
         required=False,
-        help_text=_("Usually the district administration (hukumat) or jamoat."),
+        help_text=_(
+            "Usually the district administration (hukumat) or jamoat. Offered: organisations of the group's "
+            "district, its partners and the lead organisation."
+        ),
     )
 
     def __init__(self, *args: Any, programme: Programme, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.programme = programme
         locations = [loc.place_id for loc in programme.locations.all()]
-        self.fields["district"].queryset = places_for(programme, user).filter(pk__in=locations)  # type: ignore[attr-defined]
-        self.fields["host_organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
-            Q(
-                kind__in=[
-                    Organisation.Kind.AUTHORITY,
-                    Organisation.Kind.PUBLIC_COUNCIL,
-                    Organisation.Kind.COMMUNITY_GROUP,
-                ]
-            )
-            | Q(pk__in=programme.partnerships.values("organisation_id"))
-        )
+        districts = places_for(programme, user).filter(pk__in=locations)
+        self.fields["district"].queryset = districts  # type: ignore[attr-defined]
+        offered = list(districts)
+        if len(offered) == 1 and not self.is_bound and not self.initial.get("district"):
+            self.initial["district"] = offered[0].pk  # the user's only district
+        # Host organisations of the chosen district (before one is chosen: of the districts offered).
+        chosen = str(self.data.get("district") or self.initial.get("district") or "")
+        shown = [d for d in offered if str(d.pk) == chosen] or offered
+        self.fields["host_organisation"].queryset = host_organisations(programme, shown)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        host, district = data.get("host_organisation"), data.get("district")
+        if (
+            host is not None
+            and district is not None
+            and not host_organisations(self.programme, [district]).filter(pk=host.pk).exists()
+        ):
+            self.add_error("host_organisation", _("Choose an organisation of the group's district."))
+        return data
 
 
 class MembershipForm(forms.Form):
@@ -75,6 +88,13 @@ class StatusForm(forms.Form):
 
 
 class BalancePolicyForm(forms.Form):
+    """The representation rules of one kind of group, or the programme-wide ones (``kind`` empty)."""
+
+    follow_default = forms.BooleanField(
+        label=_("Follow the programme-wide rules"),
+        required=False,
+        help_text=_("Tick to drop this kind's own rules: its groups are then held to the programme-wide ones."),
+    )
     women_target_percent = forms.IntegerField(label=_("Target share of women (%)"), min_value=0, max_value=100)
     women_minimum_percent = forms.IntegerField(
         label=_("Minimum share of women to activate (%)"), min_value=0, max_value=100
@@ -87,3 +107,17 @@ class BalancePolicyForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args: Any, kind: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not kind:
+            del self.fields["follow_default"]  # the programme-wide rules are the default: nothing to follow
+        else:
+            self.fields["required_sectors"].label = _("Sectors every group of this kind must include")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("follow_default"):  # nothing else matters: the kind's own rules go
+            for name in list(self.errors):
+                del self.errors[name]
+        return data

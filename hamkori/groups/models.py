@@ -15,9 +15,20 @@ from hamkori.core.roles import Role
 
 
 class BalancePolicy(models.Model):
-    """A programme's representation rules for its working groups (configuration, not code)."""
+    """A programme's representation rules for its working groups (configuration, not code).
 
-    programme = models.OneToOneField("programmes.Programme", on_delete=models.CASCADE, related_name="balance_policy")
+    One policy per programme and kind of group: ``kind`` empty is the programme-wide policy, which a kind
+    of group without rules of its own follows (a partnership team needs police and local authority, a
+    CWG the programme's sectors)."""
+
+    programme = models.ForeignKey("programmes.Programme", on_delete=models.CASCADE, related_name="balance_policies")
+    kind = models.CharField(
+        _("kind of group"),
+        max_length=20,
+        blank=True,
+        default="",
+        help_text=_("Empty: the rules for every kind of group that has none of its own."),
+    )
     women_target_percent = models.PositiveSmallIntegerField(
         _("target share of women (%)"), default=50, validators=[MaxValueValidator(100)]
     )
@@ -34,9 +45,10 @@ class BalancePolicy(models.Model):
 
     class Meta:
         verbose_name = _("balance policy")
+        constraints = [models.UniqueConstraint(fields=["programme", "kind"], name="balance_policy_per_kind")]
 
     def __str__(self) -> str:
-        return f"{self.programme}"
+        return f"{self.programme} {self.kind}".strip()
 
 
 # --- The rules of a membership's dates: one definition each ------------------------------------

@@ -16,6 +16,7 @@ from hamkori.core import audit
 from hamkori.core.roles import Role
 from hamkori.groups.balance import balance_of
 from hamkori.groups.models import BalancePolicy, Membership, StatusChange, WorkingGroup, memberships_overlap
+from hamkori.groups.selectors import host_organisations
 from hamkori.orgs.models import Organisation
 from hamkori.people.models import Person, Sector
 from hamkori.people.services import person_create, place_in_programme, place_in_scope
@@ -25,7 +26,15 @@ from hamkori.programmes.models import Programme
 GROUP_FIELDS = ["kind", "name", "district", "host_organisation"]
 
 
-def _validate_group(*, actor: Any, programme: Programme, kind: str, name: str, district: Place | None) -> None:
+def _validate_group(
+    *,
+    actor: Any,
+    programme: Programme,
+    kind: str,
+    name: str,
+    district: Place | None,
+    host_organisation: Organisation | None = None,
+) -> None:
     errors: dict[str, list[str]] = {}
     if kind not in WorkingGroup.Kind.values:
         errors["kind"] = [_("Unknown kind of group.")]
@@ -35,6 +44,11 @@ def _validate_group(*, actor: Any, programme: Programme, kind: str, name: str, d
         errors["district"] = [_("Choose one of the programme's locations.")]
     elif actor is not None and not place_in_scope(actor, programme, district):
         errors["district"] = [_("You can only set up groups in your own districts.")]
+    elif (
+        host_organisation is not None
+        and not host_organisations(programme, [district]).filter(pk=host_organisation.pk).exists()
+    ):
+        errors["host_organisation"] = [_("Choose an organisation of the group's district.")]
     if errors:
         raise ValidationError(errors)
 
@@ -51,7 +65,9 @@ def group_create(
     owner: Organisation | None = None,
 ) -> WorkingGroup:
     name = " ".join(name.split())
-    _validate_group(actor=actor, programme=programme, kind=kind, name=name, district=district)
+    _validate_group(
+        actor=actor, programme=programme, kind=kind, name=name, district=district, host_organisation=host_organisation
+    )
     if WorkingGroup.objects.filter(programme=programme, district=district, name__iexact=name).exists():
         raise ValidationError({"name": [_("This district already has a group of that name.")]})
     grant = grant_in(actor, programme) if actor is not None else None
@@ -76,7 +92,15 @@ def group_update(*, actor: Any, group: WorkingGroup, **values: Any) -> WorkingGr
     merged = {**before, **values}
     merged["name"] = " ".join(str(merged["name"]).split())
     _validate_group(
-        actor=actor, programme=group.programme, kind=merged["kind"], name=merged["name"], district=merged["district"]
+        actor=actor,
+        programme=group.programme,
+        kind=merged["kind"],
+        name=merged["name"],
+        district=merged["district"],
+        # A host chosen before this rule stays until the host or the district changes.
+        host_organisation=merged["host_organisation"]
+        if (merged["host_organisation"], merged["district"]) != (before["host_organisation"], before["district"])
+        else None,
     )
     for key in GROUP_FIELDS:
         setattr(group, key, merged[key])
@@ -242,8 +266,13 @@ def balance_policy_update(
     youth_max_age: int,
     minimum_members: int,
     required_sectors: Sequence[Sector],
+    kind: str = "",
 ) -> BalancePolicy:
+    """Set the representation rules of one kind of group (``kind`` empty: the programme-wide rules,
+    which every kind without rules of its own follows)."""
     errors: dict[str, list[str]] = {}
+    if kind and kind not in WorkingGroup.Kind.values:
+        errors["kind"] = [_("Unknown kind of group.")]
     if not 0 <= women_minimum_percent <= women_target_percent <= 100:
         errors["women_minimum_percent"] = [_("The minimum must lie between 0 and the target, at most 100.")]
     if not 14 <= youth_max_age <= 40:
@@ -252,7 +281,7 @@ def balance_policy_update(
         errors["minimum_members"] = [_("The minimum number of members must lie between 1 and 100.")]
     if errors:
         raise ValidationError(errors)
-    policy, _created = BalancePolicy.objects.get_or_create(programme=programme)
+    policy, _created = BalancePolicy.objects.get_or_create(programme=programme, kind=kind)
     policy.women_target_percent = women_target_percent
     policy.women_minimum_percent = women_minimum_percent
     policy.youth_max_age = youth_max_age
@@ -265,6 +294,7 @@ def balance_policy_update(
         obj=programme,
         programme=programme,
         summary={
+            "kind": kind,
             "women_target_percent": women_target_percent,
             "women_minimum_percent": women_minimum_percent,
             "youth_max_age": youth_max_age,
@@ -302,3 +332,15 @@ def memberships_merge(*, actor: Any, keep: Person, drop: Person) -> dict[str, An
             membership.save(update_fields=["person"])
         moved += 1
     return {"memberships": moved}
+
+
+@transaction.atomic
+def balance_policy_remove(*, actor: Any, programme: Programme, kind: str) -> None:
+    """Drop one kind's own rules: its groups follow the programme-wide rules again."""
+    if not kind:
+        raise ValidationError({"kind": [_("The programme-wide rules cannot be removed.")]})
+    deleted, _rows = BalancePolicy.objects.filter(programme=programme, kind=kind).delete()
+    if deleted:
+        audit.record(
+            actor=actor, action="balancepolicy.remove", obj=programme, programme=programme, summary={"kind": kind}
+        )

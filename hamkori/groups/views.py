@@ -21,6 +21,7 @@ from hamkori.groups.balance import (
     balance_by_group,
     district_rows,
     history,
+    policies_for,
     policy_for,
     protected_tables,
     reporting_date,
@@ -310,12 +311,19 @@ def programme_balance(request: ProgrammeRequest) -> HttpResponse:
 
 @programme_view(action="balancepolicy.change")
 def balance_policy(request: ProgrammeRequest) -> HttpResponse:
+    """The representation rules, per kind of group (``?kind=``; none: the programme-wide rules)."""
     programme = request.programme
     require(request.user, "balancepolicy.change", programme)
-    policy = policy_for(programme)
+    kind = request.GET.get("kind", "")
+    if kind and kind not in WorkingGroup.Kind.values:
+        raise Http404
+    policies = policies_for(programme)
+    policy = policies.get(kind) or policies[""]
     form = BalancePolicyForm(
         request.POST or None,
+        kind=kind,
         initial={
+            "follow_default": kind not in policies,
             "women_target_percent": policy.women_target_percent,
             "women_minimum_percent": policy.women_minimum_percent,
             "youth_max_age": policy.youth_max_age,
@@ -323,9 +331,20 @@ def balance_policy(request: ProgrammeRequest) -> HttpResponse:
             "required_sectors": required_sectors(policy),
         },
     )
-    if request.method == "POST" and form_then_service(
-        form, lambda data: services.balance_policy_update(actor=request.user, programme=programme, **data)
-    ):
-        messages.success(request, _("The representation rules were saved."))
-        return redirect("programme_balance", programme.code)
-    return render(request, "groups/policy.html", {"form": form})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if data.pop("follow_default", False):
+                services.balance_policy_remove(actor=request.user, programme=programme, kind=kind)
+            else:
+                services.balance_policy_update(actor=request.user, programme=programme, kind=kind, **data)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The representation rules were saved."))
+            return redirect("programme_balance", programme.code)
+    kinds = [
+        ("", _("All kinds of group"), True),
+        *((k, label, k in policies) for k, label in WorkingGroup.Kind.choices),
+    ]
+    return render(request, "groups/policy.html", {"form": form, "kind": kind, "kinds": kinds})

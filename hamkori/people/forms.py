@@ -30,6 +30,12 @@ def places_for(programme: Programme, user: Any) -> Any:
     return places.order_by("path")
 
 
+def only_district(programme: Programme, user: Any) -> Place | None:
+    """The user's district when they may work in exactly one of the programme's locations, else None."""
+    districts = list(places_for(programme, user).filter(pk__in=programme.locations.values("place_id"))[:2])
+    return districts[0] if len(districts) == 1 else None
+
+
 class PlaceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Place) -> str:
         return ("— " if obj.level in ("jamoat", "town", "village", "mahalla") else "") + obj.name
@@ -92,6 +98,13 @@ class PersonCreateForm(ProfileForm, PersonalDataForm):
         "sensitivity",
         "confirm_new",
     ]
+
+    def __init__(self, *args: Any, programme: Programme, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, programme=programme, user=user, **kwargs)
+        if not self.is_bound and not self.initial.get("place"):
+            district = only_district(programme, user)
+            if district is not None:
+                self.initial["place"] = district.pk  # a partner with one district starts there
 
 
 class ConsentForm(forms.Form):

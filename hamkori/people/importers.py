@@ -153,9 +153,17 @@ class RowChecker:
     """Turns one spreadsheet row into a :class:`ParsedRow`, collecting every problem."""
 
     def __init__(
-        self, *, actor: Any, vocab: Vocabulary, keys: list[str | None], today: dt.date, step_check: Any
+        self,
+        *,
+        actor: Any,
+        vocab: Vocabulary,
+        keys: list[str | None],
+        today: dt.date,
+        step_check: Any,
+        default_place: Place | None = None,
     ) -> None:
         self.actor = actor
+        self.default_place = default_place  # the place of rows that leave it empty
         self.vocab = vocab
         self.keys = keys
         self.present = {c for c in keys if c}
@@ -201,7 +209,7 @@ class RowChecker:
                 row.age_band = self.vocab.age_bands[norm(band)]
             else:
                 error("age_band", _("Unknown age band %(value)s.") % {"value": band})
-        place = text("place")
+        place = text("place") or (self.default_place.code if self.default_place else "")
         if ok("place"):
             if not place:
                 error("place", _("Give the place."))
@@ -265,14 +273,16 @@ def _more_header_problems(keys: list[str | None]) -> list[str]:
 
 def check_rows(
     *, actor: Any, programme: Programme, header: list[str], body: list[tuple[int, list[Cell]]], target: Any,
-    today: dt.date | None = None,
+    today: dt.date | None = None, default_place: Place | None = None,
 ) -> tuple[list[ParsedRow], list[RowError]]:  # fmt: skip
     today = today or timezone.localdate()
     step = import_step()
     keys = map_headers(header, columns(), aliases(), _more_header_problems)
     vocab = Vocabulary.load(programme)
     step_check = step.row_checker(target=target, sectors=vocab.sectors, today=today) if step else None
-    checker = RowChecker(actor=actor, vocab=vocab, keys=keys, today=today, step_check=step_check)
+    checker = RowChecker(
+        actor=actor, vocab=vocab, keys=keys, today=today, step_check=step_check, default_place=default_place
+    )
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, ParsedRow] = {}
@@ -311,10 +321,11 @@ class PeopleImport(ImportResult):
 
 def import_people(
     *, actor: Any, programme: Programme, filename: str, data: bytes, content_type: str = "", target: Any = None,
-    today: dt.date | None = None,
+    today: dt.date | None = None, default_place: Place | None = None,
 ) -> PeopleImport:  # fmt: skip
     """Check every row of the file, then create everyone (and what the registered step adds, such
-    as memberships) in one transaction, or nothing at all."""
+    as memberships) in one transaction, or nothing at all. Rows that leave the place empty take
+    ``default_place``, when given."""
     step = import_step()
     written = 0
 
@@ -341,7 +352,13 @@ def import_people(
 
     importer: Importer[ParsedRow] = Importer(
         check=lambda header, body: check_rows(
-            actor=actor, programme=programme, header=header, body=body, target=target, today=today
+            actor=actor,
+            programme=programme,
+            header=header,
+            body=body,
+            target=target,
+            today=today,
+            default_place=default_place,
         ),
         write=write,
         finish=finish,

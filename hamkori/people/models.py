@@ -132,6 +132,12 @@ class Person(TimeStampedModel):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def language_names(self) -> list[str]:
+        """The person's languages by name, in the active language (a code we do not know stays as it is)."""
+        names = dict(Language.choices)
+        return [str(names.get(code, code)) for code in self.languages]
+
     def age_on(self, day: dt.date) -> int | None:
         return day.year - self.birth_year if self.birth_year else None
 

@@ -17,6 +17,8 @@ from hamkori.access.policy import decide, require
 from hamkori.kit import spreadsheets
 from hamkori.kit.exports import check_format, download, send_export
 from hamkori.people import exports, importers
+from hamkori.people.forms import PlaceChoiceField, only_district, places_for
+from hamkori.places.models import Place
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 SESSION_RESULT = "hamkori_people_import"
@@ -28,12 +30,22 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy("An Excel workbook (.xlsx) or a CSV file (.csv), at most 5 MB and 5,000 rows."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+    place = PlaceChoiceField(
+        queryset=Place.objects.none(),
+        required=False,
+        label=gettext_lazy("Place of the rows that leave it empty"),
+        help_text=gettext_lazy("Optional. A row with its own place keeps it."),
+    )
 
     def __init__(self, *args: Any, user: Any, programme: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         step = importers.import_step()
         if step is not None:  # the target the registered step adds everyone to (a working group)
             self.fields[step.field_name] = step.form_field(user, programme)
+        self.fields["place"].queryset = places_for(programme, user)  # type: ignore[attr-defined]
+        district = only_district(programme, user)
+        if district is not None and not self.is_bound and "place" not in self.initial:
+            self.initial["place"] = district.pk
 
     def target(self) -> Any:
         step = importers.import_step()
@@ -73,6 +85,7 @@ def _people_import(request: ProgrammeRequest) -> HttpResponse:
                     data=upload.read(),
                     content_type=upload.content_type,
                     target=target,
+                    default_place=form.cleaned_data["place"],
                 )
             if result.ok:
                 # Post/redirect/get: reloading the page must not import the file twice.

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hamkori.kit.forms import ISODateField
 from hamkori.orgs.models import Organisation
+from hamkori.places.forms import PlaceMultipleChoiceField
 from hamkori.places.models import Place
 from hamkori.programmes.models import Currency
 
@@ -32,10 +33,9 @@ class ProgrammeForm(forms.Form):
     start_date = ISODateField(label=_("Start date"))
     end_date = ISODateField(label=_("End date"))
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Asia/Dushanbe")
-    locations = forms.ModelMultipleChoiceField(
+    locations = PlaceMultipleChoiceField(
         label=_("Locations"),
         queryset=Place.objects.filter(level__in=["district", "city", "town"]).order_by("path"),
-        widget=forms.SelectMultiple(attrs={"size": 12}),
         help_text=_("Districts, cities or towns the programme works in."),
     )
 
@@ -57,12 +57,7 @@ class PartnerForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Partner organisation"), queryset=Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
     )
-    places = forms.ModelMultipleChoiceField(
-        label=_("Locations it covers"),
-        queryset=Place.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    places = PlaceMultipleChoiceField(label=_("Locations it covers"), queryset=Place.objects.none(), required=False)
 
     def __init__(self, *args: Any, programme: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
