@@ -41,8 +41,8 @@ def _person(programme: Any, place: Any) -> Person:
 
 
 def test_groups_contribute_the_group_filter_column_and_merge_step() -> None:
-    assert list(PEOPLE_FILTERS) == ["district", "sector", "sex", "group", "q"]
-    assert "group" in PEOPLE_FILTERS and len(PEOPLE_FILTERS) == 5
+    assert list(PEOPLE_FILTERS) == ["district", "sector", "sex", "consent", "group", "q"]
+    assert "group" in PEOPLE_FILTERS and len(PEOPLE_FILTERS) == 6
     assert [f.key for f in person_filters()] == ["group"]
     assert [c.key for c in person_columns()] == ["groups"]
     assert groups.memberships_merge in merge_steps()
@@ -99,6 +99,7 @@ def test_a_refused_membership_leaves_no_person_behind_the_page(
     _refuse_every_membership(monkeypatch)
     client = client_for(users[Role.ADMIN])
     data = {"sex": "female", "birth_year": "1990", "place": place("TJ-GB-VANJ").pk, "sensitivity": "internal"}
+    data["participation_consent"] = "not_yet"
     old_url = reverse("person_create", args=[programme.code]) + f"?group={vanj_group.pk}"
     response = client.post(old_url, {**data, "group": vanj_group.pk}, follow=True)
     assert response.status_code == 200
@@ -114,6 +115,7 @@ def test_registering_into_a_group_from_its_page(
     url = reverse("group_person_create", args=[programme.code, vanj_group.pk])
     assert client.get(reverse("person_create", args=[programme.code]), {"group": vanj_group.pk}).url == url
     data = {"sex": "female", "birth_year": "1990", "place": place("TJ-GB-VANJ").pk, "sensitivity": "internal"}
+    data["participation_consent"] = "not_yet"
     response = client.post(url, data)
     assert response.status_code == 302 and response.url == reverse("group_detail", args=[programme.code, vanj_group.pk])
     person = Person.objects.get()

@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 
 from hamkori.access.policy import decide, place_q
 from hamkori.core import audit
-from hamkori.people.models import Person, Sex
+from hamkori.people.models import Consent, Person, Sex
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
 from hamkori.vault.services import PersonalData, vault_get, vault_get_many, vault_search
@@ -62,7 +62,9 @@ _filters: dict[str, PersonFilter] = {}
 _columns: dict[str, PersonColumn] = {}
 
 #: The people list's own filters (before the contributed ones; ``q`` comes last).
-BASE_FILTERS = ("district", "sector", "sex")
+BASE_FILTERS = ("district", "sector", "sex", "consent")
+#: The values of the ``consent`` filter: a live (not withdrawn) participation consent, or none.
+CONSENT_GIVEN, CONSENT_MISSING = "given", "missing"
 
 
 def register_person_filter(
@@ -120,7 +122,7 @@ class _FilterKeys(Sequence[str]):
         return repr(self._keys())
 
 
-#: The filters of the people list (``?district=&sector=&sex=&group=&q=`` once ``groups`` has
+#: The filters of the people list (``?district=&sector=&sex=&consent=&group=&q=`` once ``groups`` has
 #: registered ``group``), honoured by exports and the API.
 PEOPLE_FILTERS: Sequence[str] = _FilterKeys()
 
@@ -143,6 +145,9 @@ def filter_people(
         queryset = queryset.filter(pk__in=Person.sectors.through.objects.filter(sector__code=code).values("person_id"))
     if (sex := filters.get("sex")) in Sex.values:
         queryset = queryset.filter(sex=sex)
+    if (consent := filters.get("consent")) in (CONSENT_GIVEN, CONSENT_MISSING):
+        consented = live_participation_consents().values("person_id")
+        queryset = queryset.filter(pk__in=consented) if consent == CONSENT_GIVEN else queryset.exclude(pk__in=consented)
     for contributed in _filters.values():
         if value := filters.get(contributed.key):
             queryset = contributed.apply(actor=actor, programme=programme, queryset=queryset, value=value, today=today)
@@ -162,6 +167,17 @@ def filter_people(
         # the (programme, merged_into, code) index; by ids alone it walks the whole programme for both.
         queryset = queryset.filter(pk__in=[p.pk for p in found], code__in=[p.code for p in found])
     return queryset
+
+
+def live_participation_consents() -> QuerySet[Consent]:
+    """Participation consents not withdrawn: a person has one, or their consent is missing."""
+    return Consent.objects.filter(purpose=Consent.Purpose.PARTICIPATION, withdrawn_on__isnull=True)
+
+
+def with_participation_consent(people: Iterable[Person]) -> set[int]:
+    """The pks of those of ``people`` with a live participation consent (one query)."""
+    pks = [p.pk for p in people]
+    return set(live_participation_consents().filter(person_id__in=pks).values_list("person_id", flat=True))
 
 
 # --- Personal data ---------------------------------------------------------------------------------
