@@ -309,6 +309,7 @@ def test_create_page_offers_duplicates_before_saving(
         "birth_year": "1985",
         "place": place("TJ-GB-VANJ").pk,
         "sensitivity": "internal",
+        "participation_consent": "not_yet",
     }
     url = reverse("person_create", args=[programme.code])
     hint = client.get(reverse("person_duplicates", args=[programme.code]), {"full_name": "Jamshed Rakhimov"})

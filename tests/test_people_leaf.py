@@ -99,6 +99,7 @@ def test_a_refused_membership_leaves_no_person_behind_the_page(
     _refuse_every_membership(monkeypatch)
     client = client_for(users[Role.ADMIN])
     data = {"sex": "female", "birth_year": "1990", "place": place("TJ-GB-VANJ").pk, "sensitivity": "internal"}
+    data["participation_consent"] = "not_yet"
     old_url = reverse("person_create", args=[programme.code]) + f"?group={vanj_group.pk}"
     response = client.post(old_url, {**data, "group": vanj_group.pk}, follow=True)
     assert response.status_code == 200
@@ -114,6 +115,7 @@ def test_registering_into_a_group_from_its_page(
     url = reverse("group_person_create", args=[programme.code, vanj_group.pk])
     assert client.get(reverse("person_create", args=[programme.code]), {"group": vanj_group.pk}).url == url
     data = {"sex": "female", "birth_year": "1990", "place": place("TJ-GB-VANJ").pk, "sensitivity": "internal"}
+    data["participation_consent"] = "not_yet"
     response = client.post(url, data)
     assert response.status_code == 302 and response.url == reverse("group_detail", args=[programme.code, vanj_group.pk])
     person = Person.objects.get()

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hamkori.access.policy import grant_in
@@ -84,6 +85,22 @@ class PersonCreateForm(ProfileForm, PersonalDataForm):
     confirm_new = forms.BooleanField(
         label=_("This is a new person, not one of the people listed above."), required=False
     )
+    # Consent, recorded with the person. Participation consent is an explicit choice (given, or
+    # "not yet"): nothing is pre-ticked, so a consent is never recorded by a click-through.
+    participation_consent = forms.ChoiceField(
+        label=_("Consent to take part"),
+        choices=[("given", _("Given")), ("not_yet", _("Not yet: I will record it later"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether the person gave consent to take part, or choose “not yet”.")},
+    )
+    consent_method = forms.ChoiceField(
+        label=_("How consent was given"), choices=[("", "—"), *Consent.Method.choices], required=False
+    )
+    consent_given_on = ISODateField(label=_("Consent given on"), initial=timezone.localdate, required=False)
+    consent_language = forms.ChoiceField(
+        label=_("Consent given in which language"), choices=Language.choices, required=False
+    )
+    contact_consent = forms.BooleanField(label=_("They also agree to be contacted (phone, messages)."), required=False)
     field_order = [
         "full_name",
         "sex",
@@ -96,8 +113,46 @@ class PersonCreateForm(ProfileForm, PersonalDataForm):
         "email",
         "address",
         "sensitivity",
+        "participation_consent",
+        "consent_method",
+        "consent_given_on",
+        "consent_language",
+        "contact_consent",
         "confirm_new",
     ]
+    #: Headings ``_form_fields.html`` shows before these fields.
+    headings = {"participation_consent": _("Consent")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = (get_language() or "").split("-")[0]
+        if language in Language.values:
+            self.fields["consent_language"].initial = language
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("participation_consent") == "given":
+            if not data.get("consent_method"):
+                self.add_error("consent_method", _("Say how the consent was given."))
+            given_on = data.get("consent_given_on")
+            if given_on is None and "consent_given_on" not in self.errors:
+                self.add_error("consent_given_on", _("Give the date of the consent."))
+            elif given_on is not None and given_on > timezone.localdate():
+                self.add_error("consent_given_on", _("Consent cannot be given in the future."))
+            if not data.get("consent_language"):
+                self.add_error("consent_language", _("Say in which language the consent was given."))
+        elif data.get("contact_consent"):
+            self.add_error("contact_consent", _("Record consent to take part before consent to be contacted."))
+        return data
+
+
+def consents_given(data: dict[str, Any]) -> list[tuple[str, Any, str, str]]:
+    """The consents of a :class:`PersonCreateForm`'s cleaned data, as ``services.person_create(consents=...)``
+    takes them: ``(purpose, given_on, method, language)``."""
+    if data.get("participation_consent") != "given":
+        return []
+    purposes = [Consent.Purpose.PARTICIPATION] + ([Consent.Purpose.CONTACT] if data.get("contact_consent") else [])
+    return [(p, data["consent_given_on"], data["consent_method"], data["consent_language"]) for p in purposes]
 
     def __init__(self, *args: Any, programme: Programme, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, programme=programme, user=user, **kwargs)

@@ -63,6 +63,8 @@ _columns: dict[str, PersonColumn] = {}
 
 #: The people list's own filters (before the contributed ones; ``q`` comes last).
 BASE_FILTERS = ("district", "sector", "sex", "consent")
+#: The values of the ``consent`` filter: a live (not withdrawn) participation consent, or none.
+CONSENT_GIVEN, CONSENT_MISSING = "given", "missing"
 
 
 def register_person_filter(
@@ -120,13 +122,13 @@ class _FilterKeys(Sequence[str]):
         return repr(self._keys())
 
 
-#: The filters of the people list (``?district=&sector=&sex=&group=&q=`` once ``groups`` has
+#: The filters of the people list (``?district=&sector=&sex=&consent=&group=&q=`` once ``groups`` has
 #: registered ``group``), honoured by exports and the API.
 PEOPLE_FILTERS: Sequence[str] = _FilterKeys()
 
 
-#: ``?consent=none``: people with no live (given, not withdrawn) consent to take part.
-NO_CONSENT = "none"
+#: ``?consent=missing``: people with no live (given, not withdrawn) consent to take part.
+NO_CONSENT = CONSENT_MISSING
 
 
 def without_participation_consent(queryset: QuerySet[Person]) -> QuerySet[Person]:
@@ -154,7 +156,9 @@ def filter_people(
         queryset = queryset.filter(pk__in=Person.sectors.through.objects.filter(sector__code=code).values("person_id"))
     if (sex := filters.get("sex")) in Sex.values:
         queryset = queryset.filter(sex=sex)
-    if filters.get("consent") == NO_CONSENT:
+    if (consent := filters.get("consent")) == CONSENT_GIVEN:
+        queryset = queryset.filter(pk__in=live_participation_consents().values("person_id"))
+    elif consent == CONSENT_MISSING:
         queryset = without_participation_consent(queryset)
     for contributed in _filters.values():
         if value := filters.get(contributed.key):
@@ -175,6 +179,17 @@ def filter_people(
         # the (programme, merged_into, code) index; by ids alone it walks the whole programme for both.
         queryset = queryset.filter(pk__in=[p.pk for p in found], code__in=[p.code for p in found])
     return queryset
+
+
+def live_participation_consents() -> QuerySet[Consent]:
+    """Participation consents not withdrawn: a person has one, or their consent is missing."""
+    return Consent.objects.filter(purpose=Consent.Purpose.PARTICIPATION, withdrawn_on__isnull=True)
+
+
+def with_participation_consent(people: Iterable[Person]) -> set[int]:
+    """The pks of those of ``people`` with a live participation consent (one query)."""
+    pks = [p.pk for p in people]
+    return set(live_participation_consents().filter(person_id__in=pks).values_list("person_id", flat=True))
 
 
 # --- Personal data ---------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ from hamkori.vault.services import PersonalData, vault_erase, vault_put, vault_s
 
 PROFILE_FIELDS = ["sex", "birth_year", "age_band", "place", "languages", "sensitivity"]
 MIN_AGE, MAX_AGE = 10, 110
+#: A consent given when a person is registered: ``(purpose, given_on, method, language)``, for
+#: example ``(Consent.Purpose.PARTICIPATION, date(2024, 5, 1), "verbal", "tg")``.
+ConsentGiven = tuple[str, dt.date, str, str]
 #: Withdrawing consent for these purposes de-identifies the person (their vault record is erased).
 DEIDENTIFYING_PURPOSES = {Consent.Purpose.PARTICIPATION, Consent.Purpose.CONTACT}
 
@@ -128,7 +131,10 @@ def person_create(
     personal: PersonalData | None = None,
     owner: Any = None,
     sensitivity: str = Sensitivity.INTERNAL,
+    consents: Iterable[ConsentGiven] = (),
 ) -> Person:
+    """Record a person (their name and contacts in the vault) and the ``consents`` they gave, each
+    ``(purpose, given_on, method, language)``: all or nothing."""
     band = validate_profile(
         programme=programme,
         sex=sex,
@@ -164,6 +170,10 @@ def person_create(
         obj=person,
         summary={"place": place.code, "sectors": sorted(s.code for s in sectors)},
     )
+    for purpose, given_on, method, language in consents:
+        _consent_create(
+            actor=actor, person=person, purpose=purpose, given_on=given_on, method=method, language=language
+        )
     return person
 
 
@@ -213,6 +223,15 @@ def consent_record(
     *, actor: Any, person: Person, purpose: str, given_on: dt.date, method: str, language: str
 ) -> Consent:
     enforce(actor, "person.change", person)
+    return _consent_create(
+        actor=actor, person=person, purpose=purpose, given_on=given_on, method=method, language=language
+    )
+
+
+def _consent_create(
+    *, actor: Any, person: Person, purpose: str, given_on: dt.date, method: str, language: str
+) -> Consent:
+    """Check and record one consent (the caller has checked the actor's permission)."""
     errors: dict[str, list[str]] = {}
     if purpose not in Consent.Purpose.values:
         errors["purpose"] = [_("Unknown purpose.")]

@@ -24,6 +24,7 @@ from hamkori.people.forms import (
     PersonalDataForm,
     PersonCreateForm,
     ProfileForm,
+    consents_given,
 )
 from hamkori.people.models import Consent, Person, Sector, Sex
 from hamkori.people.selectors import (
@@ -34,6 +35,7 @@ from hamkori.people.selectors import (
     names_for,
     person_filters,
     personal_data_of,
+    with_participation_consent,
 )
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 from hamkori.vault.services import PersonalData
@@ -75,7 +77,9 @@ def person_list(request: ProgrammeRequest) -> HttpResponse:
         "sexes": Sex.choices,
         "contributed_filters": contributed,
         "columns": columns,
-        "colspan": 6 + len(columns),
+        "consented": with_participation_consent(rows),
+        "consent_choices": [("given", _("given")), ("missing", _("missing"))],
+        "colspan": 7 + len(columns),
         "querystring": querystring(filters),
     }
     return render_page(request, "people/list.html", context, partial="rows")
@@ -107,6 +111,7 @@ def person_fields(data: dict[str, Any]) -> dict[str, Any]:
         "personal": PersonalData(
             full_name=data["full_name"], phone=data["phone"], email=data["email"], address=data["address"]
         ),
+        "consents": consents_given(data),
     }
 
 
@@ -167,13 +172,20 @@ def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
     may_see = may_see_personal_data(request.user, person)
     personal = personal_data_of(request.user, person, "view person")
     change = decide(request.user, "person.change", person)
+    consents = list(person.consents.all())
+    participation_missing = person.deidentified_at is None and not any(
+        c.purpose == Consent.Purpose.PARTICIPATION and c.withdrawn_on is None for c in consents
+    )
     return {
         "person": person,
         "personal": personal,
         "may_see_personal": may_see,
-        "consents": person.consents.all(),
+        "consents": consents,
+        "participation_missing": participation_missing,
         "memberships": person.memberships.select_related("group", "sector").order_by("-joined_on"),
-        "consent_form": ConsentForm(),
+        "consent_form": ConsentForm(
+            initial={"purpose": Consent.Purpose.PARTICIPATION} if participation_missing else None
+        ),
         "personal_form": PersonalDataForm(initial=personal.__dict__ if personal else None),
         "may_merge": bool(decide(request.user, "person.merge", person)),
         "may_change": bool(change),
