@@ -123,8 +123,12 @@ class PersonCreateForm(ProfileForm, PersonalDataForm):
     #: Headings ``_form_fields.html`` shows before these fields.
     headings = {"participation_consent": _("Consent")}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, programme: Programme, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, programme=programme, user=user, **kwargs)
+        if not self.is_bound and not self.initial.get("place"):
+            district = only_district(programme, user)
+            if district is not None:
+                self.initial["place"] = district.pk  # a partner with one district starts there
         language = (get_language() or "").split("-")[0]
         if language in Language.values:
             self.fields["consent_language"].initial = language
@@ -153,13 +157,6 @@ def consents_given(data: dict[str, Any]) -> list[tuple[str, Any, str, str]]:
         return []
     purposes = [Consent.Purpose.PARTICIPATION] + ([Consent.Purpose.CONTACT] if data.get("contact_consent") else [])
     return [(p, data["consent_given_on"], data["consent_method"], data["consent_language"]) for p in purposes]
-
-    def __init__(self, *args: Any, programme: Programme, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, programme=programme, user=user, **kwargs)
-        if not self.is_bound and not self.initial.get("place"):
-            district = only_district(programme, user)
-            if district is not None:
-                self.initial["place"] = district.pk  # a partner with one district starts there
 
 
 class ConsentForm(forms.Form):
