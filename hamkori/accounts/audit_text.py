@@ -41,6 +41,7 @@ ACTION_LABELS: dict[str, Any] = {
     "workinggroup.export": gettext_lazy("exported working groups"),
     "membership.add": gettext_lazy("added a member to a working group"),
     "membership.end": gettext_lazy("ended a membership"),
+    "membership.reopen": gettext_lazy("undid the ending of a membership"),
     "user.create": gettext_lazy("created an account"),
     "user.invite": gettext_lazy("invited a user"),
     "user.invitation_accept": gettext_lazy("accepted an invitation"),

@@ -58,9 +58,9 @@ class GroupForm(forms.Form):
 
 class MembershipForm(forms.Form):
     person = forms.CharField(
-        label=_("Person's code"),
+        label=_("Person"),
         max_length=20,
-        help_text=_("For example P-000123. Add a new person with the link below."),
+        error_messages={"required": _("Search for the person and tap their name.")},
     )
     role = forms.ChoiceField(
         label=_("Role in the group"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER
@@ -74,6 +74,12 @@ class MembershipForm(forms.Form):
 
 class EndMembershipForm(forms.Form):
     left_on = ISODateField(label=_("Left on"), initial=timezone.localdate)
+
+    def clean_left_on(self) -> Any:
+        left_on = self.cleaned_data["left_on"]
+        if left_on is not None and left_on > timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a day before: a membership cannot end in the future."))
+        return left_on
 
 
 class StatusForm(forms.Form):

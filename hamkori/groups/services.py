@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from hamkori.access.policy import decide, enforce, grant_in
 from hamkori.core import audit
+from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.groups.balance import balance_of
 from hamkori.groups.models import BalancePolicy, Membership, StatusChange, WorkingGroup, memberships_overlap
@@ -251,7 +252,65 @@ def membership_end(*, actor: Any, membership: Membership, left_on: dt.date) -> M
         actor=actor,
         action="membership.end",
         obj=membership.group,
-        summary={"person": membership.person.code, "left_on": [old, left_on]},
+        summary={"person": membership.person.code, "membership": membership.pk, "left_on": [old, left_on]},
+    )
+    return membership
+
+
+#: How long after ending a membership the ending can be undone (a slip of the thumb, not a way to
+#: rewrite history: later, record the membership again from the date the person rejoined).
+UNDO_WINDOW = dt.timedelta(minutes=15)
+
+
+def may_reopen(membership: Membership) -> bool:
+    """Whether :func:`membership_reopen` would accept ``membership`` now (for offering "Undo")."""
+    return membership.left_on is not None and _last_end_is_recent(membership) and not _reopen_overlaps(membership)
+
+
+def _last_end_is_recent(membership: Membership) -> bool:
+    last = (
+        AuditEvent.objects.filter(
+            action="membership.end",
+            object_id=str(membership.group_id),
+            summary__membership=membership.pk,
+            outcome=AuditEvent.Outcome.OK,
+        )
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return last is not None and timezone.now() - last <= UNDO_WINDOW
+
+
+def _reopen_overlaps(membership: Membership) -> bool:
+    return _overlapping(membership.group, membership.person, membership.joined_on, None, exclude=membership.pk)
+
+
+@transaction.atomic
+def membership_reopen(*, actor: Any, membership: Membership) -> Membership:
+    """Undo the ending of ``membership``: it is current again (no ``left_on``).
+
+    Only the last ending, within :data:`UNDO_WINDOW` of it, and only when the reopened membership
+    would overlap no other membership of the same person in the group (they rejoined since)."""
+    membership = Membership.objects.select_for_update().select_related("group", "person").get(pk=membership.pk)
+    enforce(actor, "workinggroup.change", membership.group)
+    if membership.left_on is None:
+        raise ValidationError(_("This membership has not ended."))
+    if not _last_end_is_recent(membership):
+        raise ValidationError(
+            _("Too late to undo (%(minutes)s minutes). Add the person to the group again instead.")
+            % {"minutes": int(UNDO_WINDOW.total_seconds() // 60)}
+        )
+    if _reopen_overlaps(membership):
+        raise ValidationError(_("This would overlap another membership of the same person."))
+    old = membership.left_on
+    membership.left_on = None
+    membership.save(update_fields=["left_on"])
+    audit.record(
+        actor=actor,
+        action="membership.reopen",
+        obj=membership.group,
+        summary={"person": membership.person.code, "membership": membership.pk, "left_on": [old, None]},
     )
     return membership
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/members/", views.membership_add, name="membership_add"),
     path("<int:pk>/members/new/", views.group_person_create, name="group_person_create"),
     path("<int:pk>/members/<int:membership_id>/end/", views.membership_end, name="membership_end"),
+    path("<int:pk>/members/<int:membership_id>/reopen/", views.membership_reopen, name="membership_reopen"),
 ]

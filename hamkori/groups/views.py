@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
@@ -33,7 +34,7 @@ from hamkori.groups.models import Membership, WorkingGroup, current_q
 from hamkori.kit.pages import errors_to_form, form_then_service
 from hamkori.people.models import Person
 from hamkori.people.selectors import names_for
-from hamkori.people.views import person_create_page, person_fields
+from hamkori.people.views import person_create_page, person_fields, picker_context
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 PAGE_SIZE = 50
@@ -133,6 +134,35 @@ def group_edit(request: ProgrammeRequest, pk: int) -> HttpResponse:
     return render(request, "groups/form.html", {"form": form, "group": group})
 
 
+def _person_label(user: Any, person: Person, purpose: str) -> str:
+    """ "Зарина Мирзоева (P-000123)" when ``user`` may see the name (audited), else "P-000123"."""
+    name = names_for(user, [person], purpose).get(person.pk)
+    return f"{name} ({person.code})" if name else person.code
+
+
+def _ended(request: ProgrammeRequest, group: WorkingGroup) -> dict[str, Any] | None:
+    """The membership just ended (``?ended=<id>``, where ending redirects to): what to say, and
+    whether it can still be undone."""
+    raw = request.GET.get("ended", "")
+    membership = (
+        Membership.objects.filter(group=group, pk=int(raw), left_on__isnull=False).select_related("person").first()
+        if raw.isdigit() and len(raw) < 12
+        else None
+    )
+    if membership is None or membership.left_on is None:
+        return None
+    return {
+        "membership": membership,
+        "text": _("%(person)s left %(group)s on %(day)s.")
+        % {
+            "person": _person_label(request.user, membership.person, "membership ended"),
+            "group": group.name,
+            "day": date_format(membership.left_on, "SHORT_DATE_FORMAT"),
+        },
+        "may_undo": services.may_reopen(membership),
+    }
+
+
 def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> dict[str, Any]:
     on = as_of(request)
     show_past = request.GET.get("past") == "1"
@@ -157,7 +187,10 @@ def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> 
         "may_justify": bool(decide(request.user, "workinggroup.justify_activation", group)),
         "member_form": MembershipForm(),
         "status_form": StatusForm(),
-        "end_form": EndMembershipForm(),
+        "picker": picker_context(request, excluding={"group": group.pk}, label=_("Who joins?"))
+        if may_change and group.status != WorkingGroup.Status.CLOSED
+        else None,
+        "ended": _ended(request, group) if may_change else None,
     } | extra
 
 
@@ -227,26 +260,61 @@ def membership_add(request: ProgrammeRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 errors_to_form(form, exc)
             else:
-                messages.success(request, _("%(code)s joined the group.") % {"code": person.code})
+                messages.success(
+                    request,
+                    _("%(person)s joined the group.")
+                    % {"person": _person_label(request.user, person, "membership added")},
+                )
                 return redirect("group_detail", group.programme.code, group.pk)
-    return render(request, "groups/detail.html", _detail_context(request, group, member_form=form), status=422)
+    picker = picker_context(
+        request, excluding={"group": group.pk}, selected=str(request.POST.get("person", "")), label=_("Who joins?")
+    )
+    context = _detail_context(request, group, member_form=form, picker=picker)
+    return render(request, "groups/detail.html", context, status=422)
 
 
-@require_POST
 @programme_view(action="workinggroup.change")
 def membership_end(request: ProgrammeRequest, pk: int, membership_id: int) -> HttpResponse:
+    """End a membership: a confirmation page (who, which group, the date: today or a day before,
+    not before joining), then POST; the group page then says who left and offers Undo."""
     group = _group(request, pk, "change")
     membership = Membership.objects.filter(group=group, pk=membership_id).select_related("person", "group").first()
     if membership is None:
         raise Http404
-    form = EndMembershipForm(request.POST)
-    if form.is_valid():
-        try:
-            services.membership_end(actor=request.user, membership=membership, left_on=form.cleaned_data["left_on"])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("%(code)s left the group.") % {"code": membership.person.code})
+    form = EndMembershipForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form_then_service(
+        form,
+        lambda data: services.membership_end(actor=request.user, membership=membership, left_on=data["left_on"]),
+    ):
+        url = reverse("group_detail", args=[group.programme.code, group.pk])
+        return redirect(f"{url}?ended={membership.pk}#ended")
+    context = {
+        "group": group,
+        "membership": membership,
+        "person_label": _person_label(request.user, membership.person, "end membership"),
+        "form": form,
+    }
+    return render(request, "groups/end_membership.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+@programme_view(action="workinggroup.change")
+def membership_reopen(request: ProgrammeRequest, pk: int, membership_id: int) -> HttpResponse:
+    """Undo ending a membership (see :func:`services.membership_reopen` for when it is allowed)."""
+    group = _group(request, pk, "change")
+    membership = Membership.objects.filter(group=group, pk=membership_id).select_related("person", "group").first()
+    if membership is None:
+        raise Http404
+    try:
+        services.membership_reopen(actor=request.user, membership=membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Undone: %(person)s is a member of the group again.")
+            % {"person": _person_label(request.user, membership.person, "membership reopened")},
+        )
     return redirect("group_detail", group.programme.code, group.pk)
 
 

@@ -221,3 +221,59 @@ def personal_data_of(actor: Any, person: Person, purpose: str) -> PersonalData |
     if not may_see_personal_data(actor, person):
         return None
     return vault_get(actor=actor, subject_key=person.vault_key, purpose=purpose)
+
+
+# --- The person picker -----------------------------------------------------------------------------
+
+#: How many people the picker offers at most (type more of the name to narrow).
+PICK_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One person offered by the picker: the record, and the name when the actor may see it."""
+
+    person: Person
+    name: str = ""
+
+
+class Picks(list[Pick]):
+    """The people offered; ``more`` when there were more than the limit (type more to narrow)."""
+
+    def __init__(self, picks: Iterable[Pick] = (), *, more: bool = False) -> None:
+        super().__init__(picks)
+        self.more = more
+
+
+def pick_people(
+    *,
+    actor: Any,
+    programme: Programme,
+    query: str,
+    excluding: Mapping[str, Any] | None = None,
+    selected: str = "",
+    today: dt.date,
+    limit: int = PICK_LIMIT,
+) -> Picks:
+    """People of ``programme`` that ``actor`` may see whose code is ``query`` or whose name holds
+    its words (only names the actor may see; audited as a search, see :func:`filter_people`), at
+    most ``limit``, with names where allowed (one vault read, audited).
+
+    ``excluding`` leaves out the people a registered person filter selects (``{"group": 12}``: the
+    group's current members). ``selected`` (a code) is offered first even without a query, so a
+    page shown again after an error keeps the choice."""
+    base = Person.objects.visible_to(actor).filter(programme=programme, merged_into__isnull=True)
+    found: list[Person] = []
+    if selected:
+        found = list(base.filter(code=selected.strip().upper()[:20]).select_related("place")[:1])
+    if query.strip():
+        matching = filter_people(actor=actor, programme=programme, queryset=base, filters={"q": query}, today=today)
+        for key, value in (excluding or {}).items():
+            if key in _filters and value not in (None, ""):
+                members = _filters[key].apply(actor=actor, programme=programme, queryset=base, value=value, today=today)
+                matching = matching.exclude(pk__in=members.values("pk"))
+        found += [p for p in matching.select_related("place").order_by("code")[: limit + 1] if p not in found]
+    more = len(found) > limit
+    found = found[:limit]
+    names = names_for(actor, found, "pick a person")
+    return Picks([Pick(person=p, name=names.get(p.pk, "")) for p in found], more=more)

@@ -35,6 +35,7 @@ from hamkori.people.selectors import (
     names_for,
     person_filters,
     personal_data_of,
+    pick_people,
     with_participation_consent,
 )
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
@@ -95,6 +96,59 @@ def person_duplicates(request: ProgrammeRequest) -> HttpResponse:
         else []
     )
     return render(request, "people/_duplicates.html", {"candidates": candidates})
+
+
+def picker_context(
+    request: ProgrammeRequest,
+    *,
+    field: str = "person",
+    excluding: dict[str, Any] | None = None,
+    selected: str = "",
+    label: str = "",
+) -> dict[str, Any]:
+    """What ``people/_picker.html`` needs: include it inside a form as
+    ``{% include "people/_picker.html" with picker=picker %}``.
+
+    The form then receives ``field`` (default ``person``) holding the chosen person's code, from a
+    radio button (no hidden values). The search box is ``<field>_search``: read from the page's own
+    query string, so a page that passes this context renders results without JavaScript (the
+    include's "Search" button reloads the page with ``?<field>_search=``); with htmx the results
+    come from :func:`person_picker` as one types. ``excluding`` names registered person filters
+    whose people are left out (``{"group": 12}``: the group's current members); ``selected`` keeps
+    a choice when a form is shown again."""
+    search = request.GET.get(f"{field}_search", "").strip()[:200]
+    picks = pick_people(
+        actor=request.user,
+        programme=request.programme,
+        query=search,
+        excluding=excluding,
+        selected=selected,
+        today=timezone.localdate(),
+    )
+    return {
+        "field": field,
+        "label": label or _("Person"),
+        "search": search,
+        "picks": picks,
+        "selected": selected.strip().upper(),
+        "url": reverse("person_picker", args=[request.programme.code])
+        + "?"
+        + querystring({"field": field, **{f"except_{k}": v for k, v in (excluding or {}).items()}}),
+    }
+
+
+@programme_view(action="person.view")
+def person_picker(request: ProgrammeRequest) -> HttpResponse:
+    """htmx: the people matching what is typed in a person picker (``people/_picker.html``), as
+    radio buttons. ``?field=person&person_search=Зарина&except_group=12``."""
+    field = request.GET.get("field", "person")
+    if not field.isidentifier() or len(field) > 40:
+        field = "person"
+    excluding = {
+        key.removeprefix("except_"): value[:40] for key, value in request.GET.items() if key.startswith("except_")
+    }
+    context = picker_context(request, field=field, excluding=excluding)
+    return render(request, "people/_picker.html#results", {"picker": context})
 
 
 def person_fields(data: dict[str, Any]) -> dict[str, Any]:
