@@ -99,7 +99,9 @@ def test_a_likely_duplicate_stops_the_import_and_shows_the_candidate(
 def test_same_person_adds_the_existing_one_to_the_group(
     admin: Client, programme: Programme, zarina: Person, vanj_group: WorkingGroup
 ) -> None:
-    content = csv_bytes([zarina_row(joined_on="2019-01-15"), zarina_row(full_name="Bibi Sultonova", joined_on="2019-01-15")])
+    content = csv_bytes(
+        [zarina_row(joined_on="2019-01-15"), zarina_row(full_name="Bibi Sultonova", joined_on="2019-01-15")]
+    )
     sha = hashlib.sha256(content).hexdigest()
     response = post(admin, programme, content, vanj_group, upload_sha256=sha, **{"decide-2": f"p{zarina.pk}"})
     assert response.status_code == 302, response.context["result"]
@@ -184,7 +186,9 @@ def test_likely_duplicates_list(
     assert form["other"].value() == twin.code
     assert url in admin.get(reverse("person_list", args=[programme.code])).content.decode()
     assert client_for(users[Role.PARTNER]).get(url).status_code in (403, 404)
-    assert url not in client_for(users[Role.PARTNER]).get(reverse("person_list", args=[programme.code])).content.decode()
+    assert (
+        url not in client_for(users[Role.PARTNER]).get(reverse("person_list", args=[programme.code])).content.decode()
+    )
 
 
 # --- 3. Exports that sort ------------------------------------------------------------------------
@@ -224,3 +228,22 @@ def test_people_export_csv_hxl_option(admin: Client, programme: Programme, zarin
     assert plain[1].startswith(zarina.code)
     tagged = admin.get(url, {"hxl": "1"}).content.decode("utf-8-sig").splitlines()
     assert tagged[1].startswith("#")
+
+
+def test_likely_duplicates_queries_do_not_grow_with_people(
+    admin: Client, programme: Programme, users: dict[str, Any], place: Callable[[str], Any]
+) -> None:
+    def make(n: int) -> None:
+        for i in range(n):
+            person_create(actor=users[Role.ADMIN], programme=programme, sex="female", place=place("TJ-GB-VANJ"),
+                          birth_year=1990, personal=PersonalData(full_name=f"Person{i} Twin"))  # fmt: skip
+
+    url = reverse("person_likely_duplicates", args=[programme.code])
+    make(3)
+    with CaptureQueriesContext(connection) as few:
+        admin.get(url)
+    make(20)
+    with CaptureQueriesContext(connection) as many:
+        response = admin.get(url)
+    assert len(response.context["pairs"]) > 3
+    assert len(many) == len(few)

@@ -375,9 +375,7 @@ def likely_duplicates(*, actor: Any, programme: Programme, rows: list[ParsedRow]
     return {number: sorted(m, key=lambda m: -m.score) for number, m in found.items()}
 
 
-def apply_decisions(
-    rows: list[ParsedRow], found: dict[int, list[Match]], decisions: Mapping[int, str]
-) -> list[Review]:
+def apply_decisions(rows: list[ParsedRow], found: dict[int, list[Match]], decisions: Mapping[int, str]) -> list[Review]:
     """Mark the rows the user decided about; every flagged row (with its choice) when one is still
     undecided, or names no candidate found now; else nothing."""
     by_number = {row.row: row for row in rows}
@@ -407,9 +405,9 @@ class PeopleImport(ImportResult):
     def summary(self) -> str:
         text = ngettext("%(n)s person imported", "%(n)s people imported", self.created) % {"n": self.created}
         if self.matched:
-            text += ", " + ngettext(
-                "%(n)s already registered", "%(n)s already registered", self.matched
-            ) % {"n": self.matched}
+            text += ", " + ngettext("%(n)s already registered", "%(n)s already registered", self.matched) % {
+                "n": self.matched
+            }
         step = import_step()
         if self.target is not None and step is not None:
             text += " " + step.summary(self.target, self.step_written)

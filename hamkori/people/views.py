@@ -77,6 +77,7 @@ def person_list(request: ProgrammeRequest) -> HttpResponse:
         "columns": columns,
         "colspan": 6 + len(columns),
         "querystring": querystring(filters),
+        "may_merge": bool(decide(request.user, "person.merge", programme)),
     }
     return render_page(request, "people/list.html", context, partial="rows")
 
@@ -278,7 +279,8 @@ def person_consent_withdraw(request: ProgrammeRequest, pk: int, consent_id: int)
 def person_merge(request: ProgrammeRequest, pk: int) -> HttpResponse:
     programme = request.programme
     person = _person(request, pk, "merge")
-    form = MergeForm(request.POST or None)
+    # The likely-duplicates page links here with the duplicate's code filled in.
+    form = MergeForm(request.POST or None, initial={"other": request.GET.get("other", "")[:20]})
     personal = personal_data_of(request.user, person, "merge check")
     candidates = (
         services.person_find_duplicates(

@@ -47,11 +47,11 @@ def _upload_limit(request: HttpRequest) -> spreadsheets.LimitedUploadHandler | N
 def _decisions(request: HttpRequest) -> dict[int, str]:
     """The choices sent for rows with likely duplicates: ``decide-<row>`` = ``new``, ``p<pk>`` or
     ``r<row>`` (checked against the candidates found again by the import, never trusted as such)."""
-    found = {}
+    found: dict[int, str] = {}
     for key, value in request.POST.items():
         number = key.removeprefix("decide-")
         if key.startswith("decide-") and number.isdigit() and len(number) < 7:
-            found[int(number)] = value[:24]
+            found[int(number)] = str(value)[:24]
     return found
 
 
@@ -135,8 +135,13 @@ def people_import_template(request: ProgrammeRequest, fmt: str) -> HttpResponse:
 def people_export(request: ProgrammeRequest, fmt: str) -> HttpResponse:
     programme = request.programme
     check_format(fmt)
-    export: dict[str, Any] = {"actor": request.user, "programme": programme, "fmt": fmt, "action": "person.export",
-                              "hxl": wants_hxl(request)}
+    export: dict[str, Any] = {
+        "actor": request.user,
+        "programme": programme,
+        "fmt": fmt,
+        "action": "person.export",
+        "hxl": wants_hxl(request),
+    }
     if not decide(request.user, "person.export", programme):
         sheet = exports.people_aggregate_sheet(programme=programme)
         return send_export(sheet=sheet, name="people-by-district", aggregate=True, **export)
