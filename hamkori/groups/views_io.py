@@ -11,7 +11,7 @@ from django.utils import timezone
 from hamkori.access.policy import decide
 from hamkori.groups import exports
 from hamkori.groups.balance import reporting_date
-from hamkori.kit.exports import check_format, send_export
+from hamkori.kit.exports import check_format, send_export, wants_hxl
 from hamkori.programmes.models import Programme
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
@@ -31,6 +31,7 @@ def groups_export(request: ProgrammeRequest, fmt: str) -> HttpResponse:
         "programme": programme,
         "fmt": fmt,
         "action": "workinggroup.export",
+        "hxl": wants_hxl(request),
     }
     if not decide(request.user, "workinggroup.export", programme):
         # As of the last reporting date, not today: exports on two days must not be subtracted.

@@ -38,6 +38,11 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
+def wants_hxl(request: Any) -> bool:
+    """``?hxl=1``: a CSV export with the HXL hashtag row under its header."""
+    return request.GET.get("hxl") == "1"
+
+
 def download(content: bytes, fmt: str, filename: str) -> HttpResponse:
     """A file to save (never shown inline, never cached)."""
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
@@ -82,9 +87,11 @@ def send_export(
     name: str,
     aggregate: bool,
     filters: dict[str, str] | None = None,
+    hxl: bool = False,
 ) -> HttpResponse:
     """Audit the export (who, format, rows, aggregate or not), then send the file, named
-    ``<programme>-<name>-<today>.<fmt>``."""
+    ``<programme>-<name>-<today>.<fmt>``. ``hxl``: a CSV carries the HXL row under its header
+    (the views pass ``?hxl=1``); an XLSX always has it, on its own sheet."""
     record_export(
         actor=actor,
         programme=programme,
@@ -94,7 +101,7 @@ def send_export(
         aggregate=aggregate,
         filters=filters,
     )
-    return download(render([sheet], fmt), fmt, f"{programme.code}-{name}-{timezone.localdate().isoformat()}")
+    return download(render([sheet], fmt, hxl=hxl), fmt, f"{programme.code}-{name}-{timezone.localdate().isoformat()}")
 
 
 def district_of(path: str, locations: Sequence[P]) -> P | None:

@@ -12,6 +12,13 @@ An importer declares its :class:`Column` list (key, translated label, help, requ
     transaction, and only when no row has a problem.
 ``finish(fmt, created)``
     runs in the same transaction after the last row (the importer's audit event).
+``review(rows)`` (optional)
+    runs when every row passed, before anything is written: what it returns (rows that need the
+    user's decision, such as likely duplicates) stops the import; nothing is written and the user
+    sees them in :attr:`ImportResult.review`, with the file's ``sha256`` to send the decisions with.
+
+``write`` returns ``False`` for a row it did not create (a row the user said is someone already
+registered): it is not counted in ``created``.
 
 A service's ``ValidationError`` during the write (a check the rows did not foresee) undoes everything
 and is reported against the row being written, its fields mapped to columns by ``service_fields``.
@@ -20,10 +27,11 @@ See docs/adr/0004-imports-and-exports.md for the rules every importer follows.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -70,10 +78,12 @@ class ImportResult:
     created: int = 0
     errors: list[RowError] = field(default_factory=list)
     problem: str = ""  # the whole file was refused
+    review: list[Any] = field(default_factory=list)  # rows waiting for the user's decision
+    sha256: str = ""  # of the file checked, to tie the decisions to it
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.problem
+        return not self.errors and not self.problem and not self.review
 
 
 def header_labels(columns: Sequence[Column], aliases: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -180,17 +190,18 @@ class Importer(Generic[R]):
     """The three steps of one import (see the module's docstring)."""
 
     check: Callable[[list[str], list[tuple[int, list[Cell]]]], tuple[list[R], list[RowError]]]
-    write: Callable[[R], None]
+    write: Callable[[R], bool | None]
     finish: Callable[[str, int], None]
     row_of: Callable[[R], int]
     labels: Mapping[str, str] = field(default_factory=dict)
     service_fields: Mapping[str, str] = field(default_factory=dict)
     preflight: Callable[[], None] | None = None  # may raise FileRejected before the file is read
+    review: Callable[[list[R]], list[Any]] | None = None  # rows needing a decision stop the import
 
 
 def run_import(importer: Importer[R], *, filename: str, data: bytes, content_type: str = "") -> ImportResult:
     """Check the upload and every row, then write all rows in one transaction, or nothing at all."""
-    result = ImportResult()
+    result = ImportResult(sha256=hashlib.sha256(data).hexdigest())
     try:
         fmt = check_upload(filename, len(data), content_type)
         if importer.preflight is not None:
@@ -203,12 +214,16 @@ def run_import(importer: Importer[R], *, filename: str, data: bytes, content_typ
     if errors:
         result.errors = errors
         return result
+    if importer.review is not None:
+        result.review = importer.review(parsed)
+        if result.review:
+            return result
     current: R | None = None
     try:
         with transaction.atomic():
             for current in parsed:
-                importer.write(current)
-                result.created += 1
+                if importer.write(current) is not False:
+                    result.created += 1
             importer.finish(fmt, result.created)
     except ValidationError as exc:
         result.created = 0

@@ -7,7 +7,16 @@ person. Multi-valued cells (sectors, languages) are separated by ``;``. Dates ar
 text, ``DD.MM.YYYY`` text, or real spreadsheet dates.
 
 Every row is checked before anything is written; one bad row and nothing is imported. When all rows
-pass, one transaction creates each person through :func:`person_create`.
+pass, the rows are compared with the register (:func:`person_find_duplicates`, among the people the
+user may see: the same person in Cyrillic and Latin) and with one another (names alike, not the
+same: the same name twice is a problem of the file). Rows with likely duplicates stop the import:
+nothing is written, and the user chooses per row "the same person as ..." (a person of the register,
+or an earlier row) or "a new person", and sends the file again with the choices
+(:func:`import_people`'s ``decisions``, honoured only for the same file, by its sha256, and only
+when they name a candidate found again now). Then one transaction writes every row: a new person
+through :func:`person_create`; a row that is someone already registered creates nobody and, when
+the import targets a working group, adds that person to it; a row that repeats an earlier row is
+left out.
 
 **An app above people adds a step** with :func:`register_step` (the groups app: "add everyone to this
 working group", with the membership columns). People never imports it: the step brings its columns,
@@ -21,8 +30,10 @@ Our own exports write such a cell as ``'+992 ...``; the apostrophe is dropped.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
@@ -31,13 +42,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from rapidfuzz import fuzz
 
 from hamkori.core import audit
 from hamkori.core.text import name_key
 from hamkori.kit.imports import Column, Importer, ImportResult, RowContext, RowError, map_headers, run_import
 from hamkori.kit.spreadsheets import MAX_ROWS, Cell, Sheet, norm, parse_year, split_list
 from hamkori.people.models import AgeBand, Language, Person, Sector, Sex
-from hamkori.people.services import person_create, place_in_scope, validate_profile
+from hamkori.people.services import person_create, person_find_duplicates, place_in_scope, validate_profile
 from hamkori.people.vocabulary import Vocabulary, programme_place_tree
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
@@ -139,6 +151,16 @@ class ParsedRow:
     personal: PersonalData | None = None
     name_key: str = ""
     step: Any = None  # what the registered step read from the row
+    same_as: Person | None = None  # the user said: this row is this person of the register
+    repeats: int | None = None  # the user said: this row is the person of that earlier row
+
+    @property
+    def full_name(self) -> str:
+        return self.personal.full_name if self.personal else ""
+
+    @property
+    def sex_label(self) -> str:
+        return str(Sex(self.sex).label) if self.sex in Sex.values else self.sex
 
 
 def _accept_phone(key: str, value: str) -> str | None:
@@ -305,14 +327,97 @@ def check_rows(
     return parsed, errors
 
 
+# --- Likely duplicates ----------------------------------------------------------------------------
+DUPLICATE_THRESHOLD = 80  # as on the registration form
+BUCKET_CAP = 50  # earlier rows compared per shared name token
+
+
+@dataclass(frozen=True)
+class Match:
+    """A likely duplicate of a row: a person of the register or an earlier row of the file."""
+
+    score: int
+    full_name: str = ""  # empty when the user may not see it
+    person: Person | None = None
+    row: ParsedRow | None = None
+
+    @property
+    def value(self) -> str:
+        """The choice "the same person as this one", as the form sends it."""
+        return f"p{self.person.pk}" if self.person is not None else f"r{self.row.row if self.row else 0}"
+
+
+@dataclass
+class Review:
+    """A row with likely duplicates, waiting for the user's choice."""
+
+    row: int
+    parsed: ParsedRow
+    matches: list[Match]
+    choice: str = ""  # what the user chose before, if anything
+
+
+def likely_duplicates(*, actor: Any, programme: Programme, rows: list[ParsedRow]) -> dict[int, list[Match]]:
+    """{row number: matches} for the rows that may be someone already registered (among the people
+    ``actor`` may see) or the person of an earlier row (names alike but not the same; rows sharing a
+    name token are compared, at most :data:`BUCKET_CAP` earlier rows per token)."""
+    found: dict[int, list[Match]] = defaultdict(list)
+    for row in rows:
+        if row.full_name:
+            for c in person_find_duplicates(actor=actor, programme=programme, full_name=row.full_name, limit=3):
+                found[row.row].append(Match(score=c.score, full_name=c.full_name, person=c.person))
+    buckets: dict[str, list[ParsedRow]] = defaultdict(list)
+    for row in rows:
+        if not row.name_key:
+            continue
+        tokens = set(row.name_key.split())
+        compared: set[int] = set()
+        for token in tokens:
+            for earlier in buckets[token][:BUCKET_CAP]:
+                if earlier.row in compared:
+                    continue
+                compared.add(earlier.row)
+                score = int(fuzz.token_sort_ratio(row.name_key, earlier.name_key))
+                if score >= DUPLICATE_THRESHOLD:
+                    found[row.row].append(Match(score=score, full_name=earlier.full_name, row=earlier))
+        for token in tokens:
+            buckets[token].append(row)
+    return {number: sorted(m, key=lambda m: -m.score) for number, m in found.items()}
+
+
+def apply_decisions(rows: list[ParsedRow], found: dict[int, list[Match]], decisions: Mapping[int, str]) -> list[Review]:
+    """Mark the rows the user decided about; every flagged row (with its choice) when one is still
+    undecided, or names no candidate found now; else nothing."""
+    by_number = {row.row: row for row in rows}
+    reviews, undecided = [], False
+    for number, matches in sorted(found.items()):
+        row, choice = by_number[number], decisions.get(number, "")
+        reviews.append(Review(row=number, parsed=row, matches=matches, choice=choice))
+        picked = next((m for m in matches if m.value == choice), None)
+        if choice == "new":
+            continue
+        if picked is None:
+            undecided = True
+        elif picked.person is not None:
+            row.same_as = picked.person
+        elif picked.row is not None:
+            row.repeats = picked.row.row
+    return reviews if undecided else []
+
+
 # --- Importing -----------------------------------------------------------------------------------
 @dataclass
 class PeopleImport(ImportResult):
     target: Any = None  # what the registered step adds everyone to (a working group)
     step_written: int = 0
+    matched: int = 0  # rows that were someone already registered
 
     def summary(self) -> str:
         text = ngettext("%(n)s person imported", "%(n)s people imported", self.created) % {"n": self.created}
+        if self.matched:
+            text += ", " + ngettext("%(n)s already registered", "%(n)s already registered", self.matched) % {
+                "n": self.matched
+            }
         step = import_step()
         if self.target is not None and step is not None:
             text += " " + step.summary(self.target, self.step_written)
@@ -321,16 +426,32 @@ class PeopleImport(ImportResult):
 
 def import_people(
     *, actor: Any, programme: Programme, filename: str, data: bytes, content_type: str = "", target: Any = None,
-    today: dt.date | None = None, default_place: Place | None = None,
+    today: dt.date | None = None, default_place: Place | None = None, decisions: Mapping[int, str] | None = None,
+    decisions_for: str = "",
 ) -> PeopleImport:  # fmt: skip
-    """Check every row of the file, then create everyone (and what the registered step adds, such
-    as memberships) in one transaction, or nothing at all. Rows that leave the place empty take
-    ``default_place``, when given."""
-    step = import_step()
-    written = 0
+    """Check every row of the file and look for likely duplicates, then create everyone (and what the
+    registered step adds, such as memberships) in one transaction, or nothing at all. Rows that leave
+    the place empty take ``default_place``, when given.
 
-    def write(row: ParsedRow) -> None:
-        nonlocal written
+    ``decisions`` ({row number: "new", "p<person pk>" or "r<row number>"}) are the user's choices for
+    the rows with likely duplicates; they count only when ``decisions_for`` is the file's sha256."""
+    step = import_step()
+    written = matched = 0
+    chosen = (decisions or {}) if decisions_for == hashlib.sha256(data).hexdigest() else {}
+
+    def review(rows: list[ParsedRow]) -> list[Any]:
+        return apply_decisions(rows, likely_duplicates(actor=actor, programme=programme, rows=rows), chosen)
+
+    def write(row: ParsedRow) -> bool:
+        nonlocal written, matched
+        if row.repeats is not None:
+            return False  # the person of an earlier row
+        if row.same_as is not None:
+            matched += 1
+            if step is not None and target is not None:
+                step.write(actor=actor, target=target, person=row.same_as, data=row.step)
+                written += 1
+            return False
         person = person_create(
             actor=actor,
             programme=programme,
@@ -345,9 +466,10 @@ def import_people(
         if step is not None and target is not None:
             step.write(actor=actor, target=target, person=person, data=row.step)
             written += 1
+        return True
 
     def finish(fmt: str, created: int) -> None:
-        summary = {"format": fmt, "rows": created} | (step.audit(target, written) if step else {})
+        summary = {"format": fmt, "rows": created, "matched": matched} | (step.audit(target, written) if step else {})
         audit.record(actor=actor, action="person.import", programme=programme, summary=summary)
 
     importer: Importer[ParsedRow] = Importer(
@@ -366,10 +488,19 @@ def import_people(
         labels={c.key: str(c.label) for c in columns()},
         service_fields=step.service_fields if step else {},
         preflight=(lambda: step.preflight(actor, programme, target)) if step and target is not None else None,
+        review=review,
     )
     outcome = run_import(importer, filename=filename, data=data, content_type=content_type)
-    result = PeopleImport(created=outcome.created, errors=outcome.errors, problem=outcome.problem, target=target)
+    result = PeopleImport(
+        created=outcome.created,
+        errors=outcome.errors,
+        problem=outcome.problem,
+        review=outcome.review,
+        sha256=outcome.sha256,
+        target=target,
+    )
     result.step_written = written if outcome.ok else 0
+    result.matched = matched if outcome.ok else 0
     return result
 
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from hamkori.people import views, views_io
+from hamkori.people import views, views_duplicates, views_io
 
 urlpatterns = [
     path("", views.person_list, name="person_list"),
     path("new/", views.person_create, name="person_create"),
     path("pick/", views.person_picker, name="person_picker"),
     path("duplicates/", views.person_duplicates, name="person_duplicates"),
+    path("likely-duplicates/", views_duplicates.person_likely_duplicates, name="person_likely_duplicates"),
     path("import/", views_io.people_import, name="people_import"),
     path("import/template.<str:fmt>", views_io.people_import_template, name="people_import_template"),
     path("export.<str:fmt>", views_io.people_export, name="people_export"),

@@ -82,6 +82,7 @@ def person_list(request: ProgrammeRequest) -> HttpResponse:
         "consent_choices": [("given", _("given")), ("missing", _("missing"))],
         "colspan": 7 + len(columns),
         "querystring": querystring(filters),
+        "may_merge": bool(decide(request.user, "person.merge", programme)),
     }
     return render_page(request, "people/list.html", context, partial="rows")
 
@@ -344,7 +345,8 @@ def person_consent_withdraw(request: ProgrammeRequest, pk: int, consent_id: int)
 def person_merge(request: ProgrammeRequest, pk: int) -> HttpResponse:
     programme = request.programme
     person = _person(request, pk, "merge")
-    form = MergeForm(request.POST or None)
+    # The likely-duplicates page links here with the duplicate's code filled in.
+    form = MergeForm(request.POST or None, initial={"other": request.GET.get("other", "")[:20]})
     personal = personal_data_of(request.user, person, "merge check")
     candidates = (
         services.person_find_duplicates(

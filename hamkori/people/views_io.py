@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from hamkori.access.policy import decide, require
 from hamkori.kit import spreadsheets
-from hamkori.kit.exports import check_format, download, send_export
+from hamkori.kit.exports import check_format, download, send_export, wants_hxl
 from hamkori.people import exports, importers
 from hamkori.people.forms import PlaceChoiceField, only_district, places_for
 from hamkori.places.models import Place
@@ -56,6 +56,17 @@ def _upload_limit(request: HttpRequest) -> spreadsheets.LimitedUploadHandler | N
     return next((h for h in request.upload_handlers if isinstance(h, spreadsheets.LimitedUploadHandler)), None)
 
 
+def _decisions(request: HttpRequest) -> dict[int, str]:
+    """The choices sent for rows with likely duplicates: ``decide-<row>`` = ``new``, ``p<pk>`` or
+    ``r<row>`` (checked against the candidates found again by the import, never trusted as such)."""
+    found: dict[int, str] = {}
+    for key, value in request.POST.items():
+        number = key.removeprefix("decide-")
+        if key.startswith("decide-") and number.isdigit() and len(number) < 7:
+            found[int(number)] = str(value)[:24]
+    return found
+
+
 @csrf_protect
 @programme_view(action="person.import")
 def _people_import(request: ProgrammeRequest) -> HttpResponse:
@@ -86,6 +97,8 @@ def _people_import(request: ProgrammeRequest) -> HttpResponse:
                     content_type=upload.content_type,
                     target=target,
                     default_place=form.cleaned_data["place"],
+                    decisions=_decisions(request),
+                    decisions_for=request.POST.get("upload_sha256", "")[:64],
                 )
             if result.ok:
                 # Post/redirect/get: reloading the page must not import the file twice.
@@ -135,7 +148,13 @@ def people_import_template(request: ProgrammeRequest, fmt: str) -> HttpResponse:
 def people_export(request: ProgrammeRequest, fmt: str) -> HttpResponse:
     programme = request.programme
     check_format(fmt)
-    export: dict[str, Any] = {"actor": request.user, "programme": programme, "fmt": fmt, "action": "person.export"}
+    export: dict[str, Any] = {
+        "actor": request.user,
+        "programme": programme,
+        "fmt": fmt,
+        "action": "person.export",
+        "hxl": wants_hxl(request),
+    }
     if not decide(request.user, "person.export", programme):
         sheet = exports.people_aggregate_sheet(programme=programme)
         return send_export(sheet=sheet, name="people-by-district", aggregate=True, **export)

@@ -1,9 +1,20 @@
 """Writing spreadsheets: XLSX (openpyxl) and CSV in UTF-8 with a byte-order mark (for Excel).
 
-A :class:`Sheet` holds the header (in the user's language), an optional HXL hashtag row written under
-it, the rows and notes written after a blank row. Every text cell that a spreadsheet would run as a
-formula (starting with ``= + - @``, a tab or a carriage return, also after leading blanks) is
-prefixed with ``'`` (:func:`neutralise`). :func:`render` gives the bytes of one format.
+A :class:`Sheet` holds the header (in the user's language), optional HXL hashtags, the rows and
+notes written after a blank row. :func:`render` gives the bytes of one format.
+
+The data sheet is exactly the header and the rows, so that Excel's sort and filter work on it:
+
+- **XLSX**: the HXL hashtags go on a sheet of their own, ``HXL`` (the header row, then the hashtag
+  row), after the data sheets. Every text cell is written as an explicit string cell (``t="s"``),
+  which a spreadsheet never evaluates, so a text that looks like a formula (``=cmd``, a phone number
+  ``+992 ...``) is kept as it is, without an apostrophe.
+- **CSV** has no cell types: every text cell that a spreadsheet would run as a formula (starting with
+  ``= + - @``, a tab or a carriage return, also after leading blanks) is prefixed with ``'``
+  (:func:`neutralise`). The HXL row is written under the header only on request (``hxl=True``; the
+  export views' ``?hxl=1``), for HXL tools.
+
+See docs/adr/0004-imports-and-exports.md.
 """
 
 from __future__ import annotations
@@ -45,20 +56,25 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _cell_value(value: Any) -> Any:
+def _plain(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, Promise):
         value = str(value)
-    return neutralise(value)
+    return value
 
 
-def write_csv(sheet: Sheet) -> bytes:
+def _cell_value(value: Any) -> Any:
+    return neutralise(_plain(value))
+
+
+def write_csv(sheet: Sheet, *, hxl: bool = False) -> bytes:
+    """The sheet as CSV; its HXL row under the header only when ``hxl`` is asked for."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_cell_value(v) for v in sheet.header])
-    if sheet.hxl:
-        writer.writerow(sheet.hxl)
+    if sheet.hxl and hxl:
+        writer.writerow([_cell_value(v) for v in sheet.hxl])
     for row in sheet.rows:
         writer.writerow([_cell_value(v) for v in row])
     if sheet.notes:
@@ -86,10 +102,22 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     bold = Font(bold=True)
     used: set[str] = set()
 
-    def clean(value: Any) -> Any:
-        value = _cell_value(value)
-        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    def cell(ws: Any, value: Any, font: Any = None) -> Any:
+        """One cell; text is always an explicit string cell, never a formula (no apostrophe needed)."""
+        value = _plain(value)
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        written = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str):
+            written.data_type = "s"
+        if font is not None:
+            written.font = font
+        return written
 
+    def clean_row(ws: Any, values: Sequence[Any], font: Any = None) -> list[Any]:
+        return [cell(ws, v, font) for v in values]
+
+    tagged: list[Sheet] = []
     for sheet in sheets:
         ws = book.create_sheet(_sheet_title(sheet.title, used))
         widths = [len(str(h)) for h in sheet.header]
@@ -100,29 +128,20 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
             from openpyxl.utils import get_column_letter
 
             ws.column_dimensions[get_column_letter(index + 1)].width = max(10, width + 2)
-        ws.freeze_panes = "A3" if sheet.hxl else "A2"
-        header = []
-        for value in sheet.header:
-            cell = WriteOnlyCell(ws, value=clean(value))
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
+        ws.freeze_panes = "A2"
+        ws.append(clean_row(ws, sheet.header, bold))
         if sheet.hxl:
-            ws.append([clean(v) for v in sheet.hxl])
+            tagged.append(sheet)
         for index, row in enumerate(sheet.rows):
-            if index in sheet.bold_rows:
-                cells = []
-                for value in row:
-                    cell = WriteOnlyCell(ws, value=clean(value))
-                    cell.font = bold
-                    cells.append(cell)
-                ws.append(cells)
-            else:
-                ws.append([clean(v) for v in row])
+            ws.append(clean_row(ws, row, bold if index in sheet.bold_rows else None))
         if sheet.notes:
             ws.append([])
             for note in sheet.notes:
-                ws.append([clean(note)])
+                ws.append(clean_row(ws, [note]))
+    for sheet in tagged:  # the hashtags, out of the way of sorting: the header, then its HXL row
+        ws = book.create_sheet(_sheet_title("HXL", used))
+        ws.append(clean_row(ws, sheet.header, bold))
+        ws.append(clean_row(ws, sheet.hxl or []))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -131,10 +150,11 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
 __all__ = ["CONTENT_TYPES", "FORMATS", "Sheet", "neutralise", "render", "write_csv", "write_xlsx"]
 
 
-def render(sheets: Sequence[Sheet], fmt: str) -> bytes:
-    """CSV carries the first sheet only."""
+def render(sheets: Sequence[Sheet], fmt: str, *, hxl: bool = False) -> bytes:
+    """CSV carries the first sheet only (and its HXL row when ``hxl``); XLSX always carries the
+    HXL hashtags, on their own sheet."""
     if fmt == "csv":
-        return write_csv(sheets[0])
+        return write_csv(sheets[0], hxl=hxl)
     if fmt == "xlsx":
         return write_xlsx(sheets)
     raise ValueError(fmt)
