@@ -632,3 +632,44 @@ def test_a_zip_bomb_is_refused_before_it_is_opened(admin: Client, programme: Pro
     assert len(out.getvalue()) < people_io.MAX_BYTES
     response = upload(admin, programme, "bomb.xlsx", out.getvalue())
     assert "too large" in response.context["result"].problem
+
+
+# --- Consent in the import --------------------------------------------------------------------------
+def test_the_import_records_participation_consent_with_the_person(
+    programme: Programme, users: dict, client_for: Callable
+) -> None:
+    header = [*HEADER[:10], "consent_given_on", "consent_method"]  # no group: no membership columns
+    content = csv_bytes(
+        [
+            row(full_name="Мадина Раҳимова", consent_given_on="2019-03-15", consent_method="шифоҳӣ"),
+            row(full_name="Нилуфар Саидова", birth_year="1991"),
+        ],
+        header=header,
+    )
+    response = upload(client_for(users[Role.PARTNER]), programme, "people.csv", content)
+    assert response.status_code in (200, 302), response.content[:300]
+    result = response.context["result"] if response.context else None
+    assert result is None or result.ok, [(e.row, e.column, e.message) for e in result.errors]
+    with_consent, without = Person.objects.filter(programme=programme).order_by("code")
+    consent = with_consent.consents.get()
+    assert (consent.purpose, consent.given_on, consent.method) == ("participation", dt.date(2019, 3, 15), "verbal")
+    assert not without.consents.exists()
+
+
+def test_a_bad_consent_in_the_import_is_a_row_error_and_nothing_is_written(
+    programme: Programme, users: dict, client_for: Callable
+) -> None:
+    header = [*HEADER[:10], "consent_given_on", "consent_method"]  # no group: no membership columns
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    content = csv_bytes(
+        [
+            row(full_name="Мадина Раҳимова", consent_given_on="2019-03-15", consent_method="by pigeon"),
+            row(full_name="Нилуфар Саидова", consent_given_on=tomorrow, consent_method="written"),
+            row(full_name="Зебо Каримова", consent_method="written"),
+        ],
+        header=header,
+    )
+    response = upload(client_for(users[Role.PARTNER]), programme, "people.csv", content)
+    columns = {(r, c) for r, c, _m in errors_of(response)}
+    assert len(columns) == 3 and {r for r, _c in columns} == {2, 3, 4}
+    assert not Person.objects.filter(programme=programme).exists()

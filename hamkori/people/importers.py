@@ -40,15 +40,15 @@ from typing import Any, Protocol, TypeVar, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext, override
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from rapidfuzz import fuzz
 
 from hamkori.core import audit
 from hamkori.core.text import name_key
 from hamkori.kit.imports import Column, Importer, ImportResult, RowContext, RowError, map_headers, run_import
-from hamkori.kit.spreadsheets import MAX_ROWS, Cell, Sheet, norm, parse_year, split_list
-from hamkori.people.models import AgeBand, Language, Person, Sector, Sex
+from hamkori.kit.spreadsheets import MAX_ROWS, Cell, Sheet, norm, parse_date, parse_year, split_list
+from hamkori.people.models import AgeBand, Consent, Language, Person, Sector, Sex
 from hamkori.people.services import person_create, person_find_duplicates, place_in_scope, validate_profile
 from hamkori.people.vocabulary import Vocabulary, programme_place_tree
 from hamkori.places.models import Place
@@ -90,6 +90,16 @@ PERSON_COLUMNS: tuple[Column, ...] = (
     ),
     Column("email", gettext_lazy("email address"), gettext_lazy("Optional.")),
     Column("address", gettext_lazy("address"), gettext_lazy("Optional. Stored encrypted.")),
+    Column(
+        "consent_given_on",
+        gettext_lazy("consent to take part given on"),
+        gettext_lazy("The date the person agreed to take part, for example 2019-03-15. Leave empty if not yet."),
+    ),
+    Column(
+        "consent_method",
+        gettext_lazy("consent given how"),
+        gettext_lazy("With a consent date: written, verbal or digital."),
+    ),
 )
 PERSON_ALIASES = {"name": "full_name"}
 PERSONAL_KEYS = ("full_name", "phone", "email", "address")
@@ -149,6 +159,7 @@ class ParsedRow:
     sectors: list[Sector] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     personal: PersonalData | None = None
+    consents: list[tuple[str, dt.date, str, str]] = field(default_factory=list)  # as person_create takes them
     name_key: str = ""
     step: Any = None  # what the registered step read from the row
     same_as: Person | None = None  # the user said: this row is this person of the register
@@ -161,6 +172,17 @@ class ParsedRow:
     @property
     def sex_label(self) -> str:
         return str(Sex(self.sex).label) if self.sex in Sex.values else self.sex
+
+
+def consent_methods() -> dict[str, str]:
+    """How a consent was given, as a sheet may say it: the code or the name in tg, ru or en."""
+    found = {norm(value): value for value in Consent.Method.values}
+    for language in ("tg", "ru", "en"):
+        with override(language):
+            for value, label in Consent.Method.choices:
+                found[norm(str(label))] = value
+                found.setdefault(norm(str(label).split(",")[0]), value)  # "Verbal, witnessed": "verbal" too
+    return found
 
 
 def _accept_phone(key: str, value: str) -> str | None:
@@ -272,9 +294,34 @@ class RowChecker:
                     continue  # a year was given but is wrong: that is the problem to fix
                 for message in messages:
                     error(column, message)
+        self._consent(ctx, row)
         if self.step_check is not None:
             row.step = self.step_check(ctx)
         return row, ctx.errors
+
+    def _consent(self, ctx: RowContext, row: ParsedRow) -> None:
+        """A participation consent recorded with the person (same transaction), when a date is given."""
+        given, method = ctx.text("consent_given_on"), ctx.text("consent_method")
+        if not (ctx.ok("consent_given_on") and ctx.ok("consent_method")) or not (given or method):
+            return
+        try:
+            given_on = parse_date(ctx.values.get("consent_given_on")) if given else None
+        except ValueError:
+            ctx.error("consent_given_on", _("Write the date as 2019-03-15."))
+            return
+        if given_on is None:
+            ctx.error("consent_given_on", _("Give the date of the consent."))
+            return
+        if given_on > self.today:
+            ctx.error("consent_given_on", _("Consent cannot be given in the future."))
+            return
+        found = consent_methods().get(norm(method)) if method else None
+        if found is None:
+            ctx.error("consent_method", _("Say how the consent was given: written, verbal or digital."))
+            return
+        language = (get_language() or "").split("-")[0]
+        language = language if language in Language.values else (row.languages[:1] or ["tg"])[0]
+        row.consents = [(Consent.Purpose.PARTICIPATION, given_on, found, language)]
 
     def _lookup(self, ctx: RowContext, key: str, vocabulary: dict[str, T]) -> list[T | None]:
         """What each ``;``-separated item of a column names (None when unknown, reported once)."""
@@ -462,6 +509,7 @@ def import_people(
             sectors=row.sectors,
             languages=row.languages,
             personal=row.personal,
+            consents=row.consents,
         )
         if step is not None and target is not None:
             step.write(actor=actor, target=target, person=person, data=row.step)
