@@ -45,9 +45,7 @@ def policy(programme: Any, sectors: dict) -> None:
 
 @pytest.fixture
 def vanj_group(programme: Any, place: Any, orgs: dict) -> WorkingGroup:
-    return groups.group_create(
-        actor=None, programme=programme, name="ГКБ Ванҷ", district=place("TJ-GB-VANJ"), owner=orgs["lap"]
-    )
+    return factories.group(programme, place("TJ-GB-VANJ"), "ГКБ Ванҷ", owner=orgs["lap"])
 
 
 # --- People ---------------------------------------------------------------------------------------
