@@ -19,7 +19,7 @@ bypassing the services on purpose (only for scale: 100,000 audited ``person_crea
 too long). The vault rows are real: the same sealing and blind-index code as ``vault_put``.
 
 The module does not touch Django at import time, so the tests can run :func:`build` and
-:func:`measure` inside the test database (``tests/test_benchmark_smoke.py``).
+:func:`measure` inside the test database (``tests/demo/test_benchmark_smoke.py``).
 """
 
 from __future__ import annotations

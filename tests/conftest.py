@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,18 +11,17 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-from hamkori.accounts import services as accounts
 from hamkori.accounts.models import User
-from hamkori.core.roles import MFA_REQUIRED_ROLES, Role
+from hamkori.core.roles import Role
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.places.models import Place
-from hamkori.programmes import services as programmes
 from hamkori.programmes.models import Programme
+from tests import factories
+from tests.factories import PASSWORD as PASSWORD
+from tests.factories import TOTP_SECRET as TOTP_SECRET
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-PASSWORD = "correct-horse-battery-staple-7"
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def pytest_report_header(config: Any) -> str:
@@ -80,49 +77,22 @@ def orgs(db: Any) -> dict[str, Organisation]:
 @pytest.fixture
 def programme(db: Any, orgs: dict[str, Organisation], place: Callable[[str], Place]) -> Programme:
     """A programme in Vanj and Isfara, with LAP covering Vanj and ASTI covering Isfara."""
-    prog = programmes.programme_create(
-        actor=None,
+    return factories.programme(
         code="test-prog",
         title_en="Test programme",
         title_ru="Тестовая программа",
         title_tg="Барномаи санҷишӣ",
-        lead_organisation=orgs["lead"],
+        lead=orgs["lead"],
         donors=[orgs["donor"]],
-        budget=Decimal("1000.00"),
-        currency="USD",
-        start_date=dt.date(2018, 6, 25),
-        end_date=dt.date(2019, 12, 31),
+        locations=[place("TJ-GB-VANJ"), place("TJ-SU-ISFARA")],
+        partners=[(orgs["lap"], [place("TJ-GB-VANJ")]), (orgs["asti"], [place("TJ-SU-ISFARA")])],
     )
-    programmes.programme_set_locations(actor=None, programme=prog, places=[place("TJ-GB-VANJ"), place("TJ-SU-ISFARA")])
-    programmes.programme_set_partner(actor=None, programme=prog, organisation=orgs["lap"], places=[place("TJ-GB-VANJ")])
-    programmes.programme_set_partner(
-        actor=None, programme=prog, organisation=orgs["asti"], places=[place("TJ-SU-ISFARA")]
-    )
-    return prog
 
 
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
-    def make(
-        email: str,
-        *,
-        programme: Programme | None = None,
-        role: str | None = None,
-        organisation: Organisation | None = None,
-        places: list[Place] | None = None,
-        totp: bool | None = None,
-    ) -> User:
-        """A user with a role; roles that must use a second factor get TOTP_SECRET unless totp=False."""
-        user = accounts.user_create(actor=None, email=email, password=PASSWORD)
-        if programme is not None and role is not None:
-            accounts.role_assign(
-                actor=None, user=user, programme=programme, role=role, organisation=organisation, places=places or []
-            )
-        if totp or (totp is None and role in MFA_REQUIRED_ROLES):
-            accounts.totp_activate(actor=None, user=user, secret=TOTP_SECRET)
-        return user
-
-    return make
+    """:func:`tests.factories.user` once the database is there."""
+    return factories.user
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ This module is kernel: it knows no programme and no grant. Pages of a programme 
 ``hamkori.programmes.views_access.programme_view(action=...)``.
 
 Every URL pattern's view carries ``hamkori_access`` (set by these decorators) or is listed in
-:data:`LIBRARY_VIEWS`; ``tests/test_access_matrix.py`` fails on any view that is in neither.
+:data:`LIBRARY_VIEWS`; ``tests/core/test_access_matrix.py`` fails on any view that is in neither.
 """
 
 from __future__ import annotations
@@ -112,5 +112,5 @@ LIBRARY_VIEWS.update(
     }
 )
 #: URL namespaces whose views authorise every request themselves (the API: token or session, then
-#: visible_to/get_for_user in each endpoint; see tests/test_api.py).
+#: visible_to/get_for_user in each endpoint; see tests/people/test_people_api.py).
 SELF_AUTHORISING_NAMESPACES = {"api"}

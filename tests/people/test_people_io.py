@@ -26,9 +26,9 @@ from hamkori.groups.services import balance_policy_update, group_create, members
 from hamkori.kit import spreadsheets as people_io
 from hamkori.people import importers
 from hamkori.people.models import Person, Sector
-from hamkori.people.services import person_create
 from hamkori.programmes.models import Programme
-from hamkori.vault.services import PersonalData, vault_get
+from hamkori.vault.services import vault_get
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -118,13 +118,6 @@ def admin(users: dict[str, Any], client_for: Callable[[Any], Client]) -> Client:
 @pytest.fixture
 def partner(users: dict[str, Any], client_for: Callable[[Any], Client]) -> Client:
     return client_for(users[Role.PARTNER])
-
-
-def make_person(actor: Any, programme: Programme, place: Any, sex: str = "female", name: str = "", **kw: Any) -> Person:
-    personal = PersonalData(full_name=name) if name else None
-    return person_create(
-        actor=actor, programme=programme, sex=sex, place=place, birth_year=1990, personal=personal, **kw
-    )
 
 
 # --- template ----------------------------------------------------------------------------------------
@@ -428,9 +421,11 @@ def test_partner_export_holds_only_vanj_people(
     partner: Client, programme: Programme, users: dict[str, Any], place: Callable[[str], Any]
 ) -> None:
     admin_user, partner_user = users[Role.ADMIN], users[Role.PARTNER]
-    vanj_by_lead = make_person(admin_user, programme, place("TJ-GB-VANJ"), name="Lead Recorded")
-    vanj_by_partner = make_person(partner_user, programme, place("TJ-GB-VANJ-ROVAND"), name="Partner Recorded")
-    isfara = make_person(admin_user, programme, place("TJ-SU-ISFARA"), name="Isfara Person")
+    vanj_by_lead = factories.person(programme, place("TJ-GB-VANJ"), actor=admin_user, name="Lead Recorded")
+    vanj_by_partner = factories.person(
+        programme, place("TJ-GB-VANJ-ROVAND"), actor=partner_user, name="Partner Recorded"
+    )
+    isfara = factories.person(programme, place("TJ-SU-ISFARA"), actor=admin_user, name="Isfara Person")
     for fmt in ("csv", "xlsx"):
         response = export(partner, programme, "people_export", fmt)
         assert response.status_code == 200
@@ -448,7 +443,7 @@ def test_partner_export_holds_only_vanj_people(
 def test_export_neutralises_formula_like_values(
     admin: Client, programme: Programme, users: dict[str, Any], place: Callable[[str], Any]
 ) -> None:
-    person = make_person(users[Role.ADMIN], programme, place("TJ-GB-VANJ"), name="=1+1")
+    person = factories.person(programme, place("TJ-GB-VANJ"), actor=users[Role.ADMIN], name="=1+1")
     group_create(actor=users[Role.ADMIN], programme=programme, name="+SUM(1)", district=place("TJ-GB-VANJ"))
     table = csv_rows(export(admin, programme, "people_export", "csv"))
     name_column = table[1].index("#contact+name")
@@ -484,9 +479,9 @@ def test_groups_export(
     )
     isfara = group_create(actor=actor, programme=programme, name="CWG Isfara", district=place("TJ-SU-ISFARA"))
     for sex in ("female", "male"):
-        person = make_person(actor, programme, place("TJ-GB-VANJ"), sex=sex)
+        person = factories.person(programme, place("TJ-GB-VANJ"), actor=actor, sex=sex)
         membership_add(actor=actor, group=vanj_group, person=person, joined_on=dt.date(2019, 1, 1))
-    gone = make_person(actor, programme, place("TJ-GB-VANJ"))
+    gone = factories.person(programme, place("TJ-GB-VANJ"), actor=actor)
     membership_add(actor=actor, group=vanj_group, person=gone, joined_on=dt.date(2019, 1, 1),
                    left_on=dt.date(2019, 2, 1))  # fmt: skip
     table = csv_rows(export(admin, programme, "groups_export", "csv"))
@@ -513,7 +508,8 @@ def test_donor_gets_only_protected_aggregates(
     for place_code, sex, n in (("TJ-GB-VANJ-ROVAND", "female", 3), ("TJ-GB-VANJ", "male", 6),
                                ("TJ-SU-ISFARA", "female", 7), ("TJ-SU-ISFARA-VORUKH", "male", 5)):  # fmt: skip
         people += [
-            make_person(actor, programme, place(place_code), sex=sex, name=f"Secret {sex} {i}") for i in range(n)
+            factories.person(programme, place(place_code), actor=actor, sex=sex, name=f"Secret {sex} {i}")
+            for i in range(n)
         ]
     for person in people[:2]:
         membership_add(actor=actor, group=vanj_group, person=person, joined_on=dt.date(2019, 1, 1))
@@ -556,7 +552,7 @@ def test_exports_are_audited(
     admin: Client, programme: Programme, users: dict[str, Any], place: Callable[[str], Any]
 ) -> None:
     for _i in range(2):
-        make_person(users[Role.ADMIN], programme, place("TJ-GB-VANJ"), name="Someone")
+        factories.person(programme, place("TJ-GB-VANJ"), actor=users[Role.ADMIN], name="Someone")
     assert export(admin, programme, "people_export", "xlsx").status_code == 200
     assert export(admin, programme, "groups_export", "csv", sex="female").status_code == 200
     people_event = AuditEvent.objects.get(action="person.export")
@@ -574,9 +570,9 @@ def test_export_honours_the_list_filters(
     admin: Client, programme: Programme, users: dict[str, Any], place: Callable[[str], Any]
 ) -> None:
     actor = users[Role.ADMIN]
-    woman = make_person(actor, programme, place("TJ-GB-VANJ"), sex="female")
-    make_person(actor, programme, place("TJ-GB-VANJ"), sex="male")
-    make_person(actor, programme, place("TJ-SU-ISFARA"), sex="female")
+    woman = factories.person(programme, place("TJ-GB-VANJ"), actor=actor, sex="female")
+    factories.person(programme, place("TJ-GB-VANJ"), actor=actor, sex="male")
+    factories.person(programme, place("TJ-SU-ISFARA"), actor=actor, sex="female")
     table = csv_rows(export(admin, programme, "people_export", "csv", sex="female", district="TJ-GB-VANJ"))
     assert [r[0] for r in table[2:]] == [woman.code]
     assert AuditEvent.objects.get(action="person.export").summary["filters"] == {
@@ -604,7 +600,9 @@ def test_export_query_count_does_not_grow_with_rows(
 
     def add(n: int) -> None:
         for i in range(n):
-            person = make_person(actor, programme, place("TJ-GB-VANJ-ROVAND"), name=f"Person {i}", sectors=sectors)
+            person = factories.person(
+                programme, place("TJ-GB-VANJ-ROVAND"), actor=actor, name=f"Person {i}", sectors=sectors
+            )
             membership_add(actor=actor, group=vanj_group, person=person, joined_on=dt.date(2019, 1, 1))
 
     def count(fmt: str, name: str = "people_export") -> tuple[int, int]:

@@ -9,7 +9,6 @@ import datetime as dt
 import itertools
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -22,10 +21,10 @@ from hamkori.people.models import Person
 from hamkori.people.selectors import filter_people
 from hamkori.people.services import person_create
 from hamkori.places.models import Place
-from hamkori.programmes import services as programmes
 from hamkori.programmes.models import Programme
 from hamkori.vault.models import NameToken, VaultRecord
 from hamkori.vault.services import PersonalData, vault_get, vault_put, vault_rotate, vault_search
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -41,21 +40,15 @@ def _fixed_key(settings: Any) -> None:
 
 @pytest.fixture
 def other_programme(programme: Programme, orgs: dict[str, Any], place: Callable[[str], Place]) -> Programme:
-    prog = programmes.programme_create(
-        actor=None,
+    return factories.programme(
         code="other-prog",
         title_en="Other programme",
         title_ru="Другая программа",
         title_tg="Барномаи дигар",
-        lead_organisation=orgs["lead"],
+        lead=orgs["lead"],
         donors=[orgs["donor"]],
-        budget=Decimal("1000.00"),
-        currency="USD",
-        start_date=dt.date(2018, 6, 25),
-        end_date=dt.date(2019, 12, 31),
+        locations=[place("TJ-GB-VANJ")],
     )
-    programmes.programme_set_locations(actor=None, programme=prog, places=[place("TJ-GB-VANJ")])
-    return prog
 
 
 def _rows(table: str) -> list[tuple[Any, ...]]:

@@ -27,6 +27,7 @@ from hamkori.people import services as people
 from hamkori.people.models import Consent, Person, Sector
 from hamkori.vault.models import VaultRecord
 from hamkori.vault.services import PersonalData
+from tests import factories
 
 D = dt.date
 VANJ, ISFARA = "TJ-GB-VANJ", "TJ-SU-ISFARA"
@@ -34,10 +35,6 @@ VANJ, ISFARA = "TJ-GB-VANJ", "TJ-SU-ISFARA"
 
 def sector(code: str) -> Sector:
     return Sector.objects.get(code=code)
-
-
-def make_person(programme: Any, place: Any, *, where: str = VANJ, sex: str = "female", **extra: Any) -> Person:
-    return people.person_create(actor=None, programme=programme, sex=sex, place=place(where), birth_year=1980, **extra)
 
 
 # --- Finding 2: partners change only their own organisation's people ------------------------------------
@@ -204,12 +201,12 @@ def membership_world(programme: Any, place: Any, orgs: dict) -> dict[str, Workin
             extra = [sector("ethnic_minority")]
         elif i == 3:
             extra = [sector("labour_migrant")]
-        p = make_person(programme, place, sex="female" if i < 6 else "male", sectors=extra)
+        p = factories.person(programme, place(VANJ), sex="female" if i < 6 else "male", sectors=extra, birth_year=1980)
         groups.membership_add(actor=None, group=vanj, person=p, joined_on=D(2018, 10, 1))
-    newcomer = make_person(programme, place, sex="male")
+    newcomer = factories.person(programme, place(VANJ), sex="male", birth_year=1980)
     groups.membership_add(actor=None, group=vanj, person=newcomer, joined_on=D(2019, 2, 10))
     for i in range(5):
-        p = make_person(programme, place, where=ISFARA, sex="female" if i < 3 else "male")
+        p = factories.person(programme, place(ISFARA), sex="female" if i < 3 else "male", birth_year=1980)
         groups.membership_add(actor=None, group=isfara, person=p, joined_on=D(2018, 10, 1))
     return {"vanj": vanj, "isfara": isfara}
 
@@ -309,7 +306,7 @@ def test_donor_export_is_as_of_a_reporting_date(
     so exports on consecutive days cannot be differenced either."""
     from django.utils import timezone
 
-    late = make_person(programme, place, sex="male")
+    late = factories.person(programme, place(VANJ), sex="male", birth_year=1980)
     groups.membership_add(
         actor=None, group=membership_world["vanj"], person=late, joined_on=timezone.localdate() - dt.timedelta(days=1)
     )
@@ -325,8 +322,10 @@ def test_donor_export_is_as_of_a_reporting_date(
 def member_world(programme: Any, place: Any, users: dict, orgs: dict) -> dict[str, Any]:
     own = groups.group_create(actor=None, programme=programme, name="Own CWG", district=place(VANJ))
     other = groups.group_create(actor=None, programme=programme, name="Other council", district=place(VANJ))
-    me = make_person(programme, place, sex="female")
-    stranger = make_person(programme, place, sex="male", sectors=[sector("ethnic_minority")])
+    me = factories.person(programme, place(VANJ), sex="female", birth_year=1980)
+    stranger = factories.person(
+        programme, place(VANJ), sex="male", sectors=[sector("ethnic_minority")], birth_year=1980
+    )
     groups.membership_add(actor=None, group=own, person=me, joined_on=D(2018, 10, 1))
     groups.membership_add(actor=None, group=other, person=stranger, joined_on=D(2018, 10, 1))
     return {"own": own, "other": other, "me": me, "stranger": stranger}

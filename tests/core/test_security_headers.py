@@ -103,7 +103,7 @@ def test_production_sends_hsts_and_secure_cookies() -> None:
         env=env,
         capture_output=True,
         text=True,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
         timeout=60,
     )
     assert out.stdout.split() == ["31536000", "True", "True", "True"], out.stderr

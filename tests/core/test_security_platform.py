@@ -28,7 +28,7 @@ from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.programmes.models import Programme
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TABLE = "core_auditevent"
 ERROR_KEYS = {"code", "detail", "errors"}
 

@@ -23,8 +23,8 @@ from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
 from hamkori.people.models import Consent, Person
-from hamkori.programmes import services as programmes
 from hamkori.vault.services import PersonalData
+from tests import factories
 
 from .test_access_matrix import all_patterns
 
@@ -41,21 +41,19 @@ OBJECT_ROUTES = [
 @pytest.fixture
 def second(db: Any, orgs: dict, place: Any, make_user: Any) -> dict[str, Any]:
     """Programme B in Vanj too (same districts, same partner organisation), with one user per role."""
-    prog = programmes.programme_create(
-        actor=None,
+    prog = factories.programme(
         code="other-prog",
         title_en="Other programme",
         title_ru="Другая программа",
         title_tg="Барномаи дигар",
-        lead_organisation=orgs["lead"],
+        lead=orgs["lead"],
         donors=[orgs["donor"]],
         budget=Decimal("500.00"),
-        currency="USD",
         start_date=dt.date(2020, 1, 1),
         end_date=dt.date(2021, 12, 31),
+        locations=[place("TJ-GB-VANJ")],
+        partners=[(orgs["lap"], [place("TJ-GB-VANJ")])],
     )
-    programmes.programme_set_locations(actor=None, programme=prog, places=[place("TJ-GB-VANJ")])
-    programmes.programme_set_partner(actor=None, programme=prog, organisation=orgs["lap"], places=[place("TJ-GB-VANJ")])
     vanj = [place("TJ-GB-VANJ")]
     org_for = {
         Role.ADMIN: orgs["lead"],

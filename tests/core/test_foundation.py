@@ -19,7 +19,7 @@ from hamkori.places.models import Place
 from hamkori.places.services import places_import
 from hamkori.programmes import services as programmes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -25,8 +25,8 @@ from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
-from hamkori.programmes import services as programmes
 from hamkori.programmes.models import Programme
+from tests import factories
 from tests.conftest import PASSWORD, TOTP_SECRET
 
 NEW_PASSWORD = "b-invitee-own-pass-phrase-42"
@@ -42,23 +42,18 @@ def lead_b(db: Any) -> Organisation:
 @pytest.fixture
 def programme_b(programme: Programme, lead_b: Organisation, orgs: dict, place: Any) -> Programme:
     """A second programme in Isfara, with ASTI as its partner (``programme`` is built first)."""
-    prog = programmes.programme_create(
-        actor=None,
+    return factories.programme(
         code="prog-b",
         title_en="Programme B",
         title_ru="Программа Б",
         title_tg="Барномаи Б",
-        lead_organisation=lead_b,
+        lead=lead_b,
         budget=Decimal("500.00"),
-        currency="USD",
         start_date=dt.date(2020, 1, 1),
         end_date=dt.date(2021, 12, 31),
+        locations=[place("TJ-SU-ISFARA")],
+        partners=[(orgs["asti"], [place("TJ-SU-ISFARA")])],
     )
-    programmes.programme_set_locations(actor=None, programme=prog, places=[place("TJ-SU-ISFARA")])
-    programmes.programme_set_partner(
-        actor=None, programme=prog, organisation=orgs["asti"], places=[place("TJ-SU-ISFARA")]
-    )
-    return prog
 
 
 @pytest.fixture

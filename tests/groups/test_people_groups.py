@@ -20,6 +20,7 @@ from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
 from hamkori.people.models import Consent, Person, Sector
 from hamkori.vault.services import PersonalData, vault_get
+from tests import factories
 
 D = dt.date
 
@@ -42,48 +43,22 @@ def policy(programme: Any, sectors: dict) -> None:
     )
 
 
-def person(
-    programme: Any,
-    place: Any,
-    *,
-    sex: str = "female",
-    code: str = "TJ-GB-VANJ",
-    year: int = 1990,
-    sectors: list | None = None,
-    name: str = "",
-    owner: Any = None,
-    actor: Any = None,
-) -> Person:
-    return people.person_create(
-        actor=actor,
-        programme=programme,
-        sex=sex,
-        place=place(code),
-        birth_year=year,
-        sectors=sectors or [],
-        personal=PersonalData(full_name=name) if name else None,
-        owner=owner,
-    )
-
-
 @pytest.fixture
 def vanj_group(programme: Any, place: Any, orgs: dict) -> WorkingGroup:
-    return groups.group_create(
-        actor=None, programme=programme, name="ГКБ Ванҷ", district=place("TJ-GB-VANJ"), owner=orgs["lap"]
-    )
+    return factories.group(programme, place("TJ-GB-VANJ"), "ГКБ Ванҷ", owner=orgs["lap"])
 
 
 # --- People ---------------------------------------------------------------------------------------
 def test_impossible_ages_and_unknown_places_are_refused(programme: Any, place: Any) -> None:
     before = Person.objects.count()
     with pytest.raises(ValidationError) as err:
-        person(programme, place, year=1850)
+        factories.person(programme, place("TJ-GB-VANJ"), birth_year=1850)
     assert "birth_year" in err.value.message_dict
     with pytest.raises(ValidationError) as err:
-        person(programme, place, year=timezone.localdate().year - 3)
+        factories.person(programme, place("TJ-GB-VANJ"), birth_year=timezone.localdate().year - 3)
     assert "birth_year" in err.value.message_dict
     with pytest.raises(ValidationError) as err:
-        person(programme, place, code="TJ-KT-HAMADONI")  # not a location of this programme
+        factories.person(programme, place("TJ-KT-HAMADONI"))  # not a location of this programme
     assert "place" in err.value.message_dict
     with pytest.raises(ValidationError) as err:
         people.person_create(actor=None, programme=programme, sex="x", place=place("TJ-GB-VANJ"), age_band="nonsense")
@@ -100,15 +75,15 @@ def test_partner_records_only_in_own_districts_and_for_own_organisation(
 ) -> None:
     partner = users[Role.PARTNER]
     with pytest.raises(ValidationError):
-        person(programme, place, code="TJ-SU-ISFARA", actor=partner)
-    p = person(programme, place, code="TJ-GB-VANJ-ROVAND", actor=partner, owner=orgs["asti"])  # forged owner
+        factories.person(programme, place("TJ-SU-ISFARA"), actor=partner)
+    p = factories.person(programme, place("TJ-GB-VANJ-ROVAND"), actor=partner, owner=orgs["asti"])  # forged owner
     assert p.owner == orgs["lap"]
     assert p.code.startswith("P-")
 
 
 def test_duplicates_meet_across_cyrillic_and_latin(users: dict, programme: Any, place: Any, orgs: dict) -> None:
-    original = person(programme, place, sex="male", name="Ҷамшед Раҳимов", owner=orgs["lap"])
-    person(programme, place, sex="male", name="Фаррух Назаров", owner=orgs["lap"])
+    original = factories.person(programme, place("TJ-GB-VANJ"), sex="male", name="Ҷамшед Раҳимов", owner=orgs["lap"])
+    factories.person(programme, place("TJ-GB-VANJ"), sex="male", name="Фаррух Назаров", owner=orgs["lap"])
     for spelling in ["Jamshed Rakhimov", "Джамшед Рахимов", "ҷамшед раҳимов", "Jamshed Rahimov"]:
         found = people.person_find_duplicates(actor=users[Role.STAFF], programme=programme, full_name=spelling)
         assert [c.person for c in found] == [original], spelling
@@ -122,8 +97,8 @@ def test_duplicates_meet_across_cyrillic_and_latin(users: dict, programme: Any, 
 def test_merge_keeps_memberships_and_deidentifies_the_duplicate(
     programme: Any, place: Any, vanj_group: Any, orgs: dict
 ) -> None:
-    keep = person(programme, place, sex="male", name="Ҷамшед Раҳимов", owner=orgs["lap"])
-    drop = person(programme, place, sex="male", name="Джамшед Рахимов", owner=orgs["lap"])
+    keep = factories.person(programme, place("TJ-GB-VANJ"), sex="male", name="Ҷамшед Раҳимов", owner=orgs["lap"])
+    drop = factories.person(programme, place("TJ-GB-VANJ"), sex="male", name="Джамшед Рахимов", owner=orgs["lap"])
     other = groups.group_create(
         actor=None, programme=programme, name="Partnership team", district=place("TJ-GB-VANJ"), kind="partnership_team"
     )
@@ -151,7 +126,7 @@ def test_merge_keeps_memberships_and_deidentifies_the_duplicate(
 def test_withdrawing_consent_deidentifies_but_keeps_counts(
     programme: Any, place: Any, vanj_group: Any, policy: Any
 ) -> None:
-    p = person(programme, place, name="Зарина Қодирова")
+    p = factories.person(programme, place("TJ-GB-VANJ"), name="Зарина Қодирова")
     groups.membership_add(actor=None, group=vanj_group, person=p, joined_on=D(2018, 10, 1))
     consent = people.consent_record(
         actor=None,
@@ -176,7 +151,7 @@ def test_withdrawing_consent_deidentifies_but_keeps_counts(
 
 # --- Groups and balance -----------------------------------------------------------------------------
 def test_membership_rules(programme: Any, place: Any, vanj_group: Any) -> None:
-    p = person(programme, place)
+    p = factories.person(programme, place("TJ-GB-VANJ"))
     with pytest.raises(ValidationError) as err:
         groups.membership_add(actor=None, group=vanj_group, person=p, joined_on=D(2019, 1, 2), left_on=D(2019, 1, 1))
     assert "left_on" in err.value.message_dict
@@ -190,12 +165,12 @@ def test_membership_rules(programme: Any, place: Any, vanj_group: Any) -> None:
 
 def test_balance_says_what_is_missing(programme: Any, place: Any, vanj_group: Any, sectors: dict, policy: Any) -> None:
     for i in range(15):
-        p = person(
+        p = factories.person(
             programme,
-            place,
+            place("TJ-GB-VANJ"),
             sex="female" if i < 2 else "male",
-            year=1960 if i else 1995,
             sectors=[sectors["teacher"]] if i == 3 else [],
+            birth_year=1960 if i else 1995,
         )
         groups.membership_add(actor=None, group=vanj_group, person=p, joined_on=D(2018, 10, 1))
     balance = balance_of(vanj_group, D(2019, 1, 1))
@@ -212,7 +187,10 @@ def test_activation_below_minimums_needs_staff_justification(
 ) -> None:
     for sex in ["male", "male", "female"]:
         groups.membership_add(
-            actor=None, group=vanj_group, person=person(programme, place, sex=sex), joined_on=D(2018, 10, 1)
+            actor=None,
+            group=vanj_group,
+            person=factories.person(programme, place("TJ-GB-VANJ"), sex=sex),
+            joined_on=D(2018, 10, 1),
         )
     with pytest.raises(ValidationError):
         groups.group_transition(actor=users[Role.ADMIN], group=vanj_group, to_status="active")  # proposed → active: no
@@ -235,7 +213,7 @@ def test_balanced_group_activates_without_justification(
 ) -> None:
     roster = [("female", "religious_leader"), ("male", "teacher"), ("female", "civil_society"), ("male", "elder")]
     for sex, sector in roster:
-        p = person(programme, place, sex=sex, sectors=[sectors[sector]])
+        p = factories.person(programme, place("TJ-GB-VANJ"), sex=sex, sectors=[sectors[sector]])
         groups.membership_add(actor=None, group=vanj_group, person=p, joined_on=D(2018, 10, 1), sector=sectors[sector])
     groups.group_transition(actor=users[Role.PARTNER], group=vanj_group, to_status="forming")
     groups.group_transition(actor=users[Role.PARTNER], group=vanj_group, to_status="active")
@@ -246,8 +224,8 @@ def test_balanced_group_activates_without_justification(
 def test_partner_lists_only_own_districts_people(
     users: dict, client_for: Any, programme: Any, place: Any, orgs: dict
 ) -> None:
-    vanj = person(programme, place, name="Гулбаҳор Давлатмамадова", owner=orgs["lap"])
-    isfara = person(programme, place, code="TJ-SU-ISFARA", name="Мадина Саидова", owner=orgs["asti"])
+    vanj = factories.person(programme, place("TJ-GB-VANJ"), name="Гулбаҳор Давлатмамадова", owner=orgs["lap"])
+    isfara = factories.person(programme, place("TJ-SU-ISFARA"), name="Мадина Саидова", owner=orgs["asti"])
     html = client_for(users[Role.PARTNER]).get(reverse("person_list", args=[programme.code])).content.decode()
     assert vanj.code in html and "Гулбаҳор Давлатмамадова" in html
     assert isfara.code not in html and "Мадина" not in html
@@ -265,7 +243,12 @@ def test_person_list_query_count_does_not_grow(
 
     def add(n: int) -> None:
         for i in range(n):
-            p = person(programme, place, name=f"Нигора Раҳимова {i}", sectors=[sectors["teacher"], sectors["elder"]])
+            p = factories.person(
+                programme,
+                place("TJ-GB-VANJ"),
+                name=f"Нигора Раҳимова {i}",
+                sectors=[sectors["teacher"], sectors["elder"]],
+            )
             groups.membership_add(actor=None, group=vanj_group, person=p, joined_on=D(2018, 10, 1))
 
     add(3)
@@ -286,7 +269,9 @@ def test_group_list_query_count_does_not_grow(users: dict, client_for: Any, prog
     def add(n: int, start: int) -> None:
         for i in range(start, start + n):
             g = groups.group_create(actor=None, programme=programme, name=f"Group {i}", district=place("TJ-GB-VANJ"))
-            groups.membership_add(actor=None, group=g, person=person(programme, place), joined_on=D(2018, 1, 1))
+            groups.membership_add(
+                actor=None, group=g, person=factories.person(programme, place("TJ-GB-VANJ")), joined_on=D(2018, 1, 1)
+            )
 
     add(2, 0)
     client.get(url)
@@ -301,7 +286,7 @@ def test_group_list_query_count_does_not_grow(users: dict, client_for: Any, prog
 def test_create_page_offers_duplicates_before_saving(
     users: dict, client_for: Any, programme: Any, place: Any, orgs: dict
 ) -> None:
-    existing = person(programme, place, sex="male", name="Ҷамшед Раҳимов", owner=orgs["lap"])
+    existing = factories.person(programme, place("TJ-GB-VANJ"), sex="male", name="Ҷамшед Раҳимов", owner=orgs["lap"])
     client = client_for(users[Role.PARTNER])
     data = {
         "full_name": "Jamshed Rakhimov",
@@ -324,7 +309,7 @@ def test_create_page_offers_duplicates_before_saving(
 def test_inline_profile_edit_with_htmx(
     users: dict, client_for: Any, programme: Any, place: Any, orgs: dict, sectors: dict
 ) -> None:
-    p = person(programme, place, owner=orgs["lap"])
+    p = factories.person(programme, place("TJ-GB-VANJ"), owner=orgs["lap"])
     client = client_for(users[Role.PARTNER])
     url = reverse("person_edit", args=[programme.code, p.pk])
     form = client.get(url, HTTP_HX_REQUEST="true")
@@ -356,7 +341,7 @@ def test_inline_profile_edit_with_htmx(
 def test_group_page_shows_the_balance_panel(
     users: dict, client_for: Any, programme: Any, place: Any, vanj_group: Any, sectors: dict, policy: Any
 ) -> None:
-    members = [person(programme, place, sex="female" if i < 2 else "male") for i in range(5)]
+    members = [factories.person(programme, place("TJ-GB-VANJ"), sex="female" if i < 2 else "male") for i in range(5)]
     for member in members:
         groups.membership_add(actor=None, group=vanj_group, person=member, joined_on=D(2018, 10, 1))
     # The member account belongs to a member of this group (else it sees no group).
@@ -380,7 +365,7 @@ def test_donor_sees_protected_counts_only(
         groups.membership_add(
             actor=None,
             group=vanj_group,
-            person=person(programme, place, sex="female" if i < 2 else "male"),
+            person=factories.person(programme, place("TJ-GB-VANJ"), sex="female" if i < 2 else "male"),
             joined_on=D(2018, 10, 1),
         )
     html = (
@@ -396,8 +381,9 @@ def test_donor_sees_protected_counts_only(
 def test_name_search_finds_only_names_the_user_may_see(
     users: dict, client_for: Any, programme: Any, place: Any, orgs: dict
 ) -> None:
-    own = person(programme, place, name="Гулноза Саидова", owner=orgs["lap"])
-    other = person(programme, place, name="Гулноза Назарова", owner=orgs["asti"])  # in Vanj, recorded by ASTI
+    own = factories.person(programme, place("TJ-GB-VANJ"), name="Гулноза Саидова", owner=orgs["lap"])
+    # in Vanj, recorded by ASTI
+    other = factories.person(programme, place("TJ-GB-VANJ"), name="Гулноза Назарова", owner=orgs["asti"])
     url = reverse("person_list", args=[programme.code])
     partner = client_for(users[Role.PARTNER])
     html = partner.get(url, {"q": "Gulnoza"}).content.decode()

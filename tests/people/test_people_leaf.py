@@ -20,21 +20,14 @@ from hamkori.people.models import Person
 from hamkori.people.selectors import PEOPLE_FILTERS, person_columns, person_filters
 from hamkori.programmes import services as programmes
 from hamkori.programmes.models import Programme
+from tests import factories
 
 D = dt.date
 
 
 @pytest.fixture
 def vanj_group(programme: Any, place: Any, orgs: dict) -> WorkingGroup:
-    return groups.group_create(
-        actor=None, programme=programme, name="ГКБ Ванҷ", district=place("TJ-GB-VANJ"), owner=orgs["lap"]
-    )
-
-
-def _person(programme: Any, place: Any) -> Person:
-    return people.person_create(
-        actor=None, programme=programme, sex="female", place=place("TJ-GB-VANJ"), birth_year=1990
-    )
+    return factories.group(programme, place("TJ-GB-VANJ"), "ГКБ Ванҷ", owner=orgs["lap"])
 
 
 # --- Registries ---------------------------------------------------------------------------------
@@ -52,7 +45,7 @@ def test_people_list_shows_current_groups_and_filters_by_group(
     users: dict, client_for: Any, programme: Any, place: Any, vanj_group: Any
 ) -> None:
     today = timezone.localdate()
-    member, former, other = (_person(programme, place) for _ in range(3))
+    member, former, other = (factories.person(programme, place("TJ-GB-VANJ")) for _ in range(3))
     groups.membership_add(actor=None, group=vanj_group, person=member, joined_on=today - dt.timedelta(days=5))
     groups.membership_add(
         actor=None, group=vanj_group, person=former, joined_on=today - dt.timedelta(days=9), left_on=today
@@ -154,7 +147,7 @@ def test_membership_intervals_are_half_open() -> None:
 
 
 def test_service_and_current_follow_the_same_boundaries(programme: Any, place: Any, vanj_group: Any) -> None:
-    p = _person(programme, place)
+    p = factories.person(programme, place("TJ-GB-VANJ"))
     d = D(2020, 5, 1)
     first = groups.membership_add(actor=None, group=vanj_group, person=p, joined_on=D(2020, 1, 1), left_on=d)
     second = groups.membership_add(actor=None, group=vanj_group, person=p, joined_on=d)  # re-joining on D is fine
@@ -165,7 +158,7 @@ def test_service_and_current_follow_the_same_boundaries(programme: Any, place: A
 
 
 def test_merging_joins_memberships_that_meet(programme: Any, place: Any, vanj_group: Any, orgs: dict) -> None:
-    keep, drop = _person(programme, place), _person(programme, place)
+    keep, drop = factories.person(programme, place("TJ-GB-VANJ")), factories.person(programme, place("TJ-GB-VANJ"))
     d = D(2020, 5, 1)
     groups.membership_add(actor=None, group=vanj_group, person=keep, joined_on=D(2020, 1, 1), left_on=d)
     groups.membership_add(actor=None, group=vanj_group, person=drop, joined_on=d, left_on=D(2020, 9, 1))
