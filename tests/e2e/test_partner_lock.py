@@ -17,6 +17,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def sign_in(page: Page, email: str, password: str, secret: str | None) -> None:
     page.goto("/accounts/login/")
+    # The demo accounts prefer Tajik; choosing a language in the switcher keeps the pages in it.
+    page.get_by_role("button", name="English").click()
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
