@@ -78,7 +78,6 @@ def group_items(user: Any, programme: Any) -> list[HomeItem]:
                 )
                 % {"n": more},
                 url=reverse("group_list", args=[code]),
-                count=more,
             )
         )
     return items

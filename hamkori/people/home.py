@@ -32,7 +32,6 @@ def consent_items(user: Any, programme: Any) -> list[HomeItem]:
             )
             % {"n": count},
             url=reverse("person_list", args=[programme.code]) + f"?consent={NO_CONSENT}",
-            count=count,
             kind=TODO,
         )
     ]
