@@ -50,6 +50,18 @@ def ensure_reference_data() -> None:
         seed_sectors(Sector)
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """Every database test starts with the places and sectors, whatever test ran before it in this
+    process (a flushed browser test, a migration test)."""
+    if request.node.get_closest_marker("django_db") is None and not {"db", "transactional_db"} & set(
+        request.fixturenames
+    ):
+        return
+    request.getfixturevalue("_django_db_helper")  # database access as the test's marker asks
+    ensure_reference_data()
+
+
 @pytest.fixture
 def place(db: Any) -> Callable[[str], Place]:
     ensure_reference_data()

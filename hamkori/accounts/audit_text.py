@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hamkori.core.models import AuditEvent
+from hamkori.core.roles import Role
 
 UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
 MAX_LISTED = 5
@@ -95,6 +96,68 @@ def _object_label(event: AuditEvent) -> str:
     return str(model._meta.verbose_name)
 
 
+#: The summary keys services write, in the reader's language (an unknown key is shown as written).
+KEY_LABELS: dict[str, Any] = {
+    "account": gettext_lazy("account"),
+    "aggregate": gettext_lazy("counts only"),
+    "authenticators": gettext_lazy("authenticators"),
+    "budget": gettext_lazy("budget"),
+    "code": gettext_lazy("code"),
+    "created": gettext_lazy("new"),
+    "currency": gettext_lazy("currency"),
+    "district": gettext_lazy("district"),
+    "email": gettext_lazy("email address"),
+    "expires": gettext_lazy("expires"),
+    "fields": gettext_lazy("fields"),
+    "filters": gettext_lazy("filters"),
+    "format": gettext_lazy("format"),
+    "found": gettext_lazy("found"),
+    "from": gettext_lazy("before"),
+    "joined_on": gettext_lazy("joined"),
+    "justified": gettext_lazy("justified"),
+    "kind": gettext_lazy("kind"),
+    "left_on": gettext_lazy("left"),
+    "matched": gettext_lazy("already registered"),
+    "membership": gettext_lazy("membership"),
+    "memberships": gettext_lazy("memberships"),
+    "merged": gettext_lazy("merged"),
+    "method": gettext_lazy("how"),
+    "name": gettext_lazy("name"),
+    "organisation": gettext_lazy("organisation"),
+    "person": gettext_lazy("person"),
+    "place": gettext_lazy("place"),
+    "places": gettext_lazy("places"),
+    "previous": gettext_lazy("before"),
+    "programme": gettext_lazy("programme"),
+    "purpose": gettext_lazy("purpose"),
+    "reason": gettext_lazy("reason"),
+    "replaced": gettext_lazy("replaced"),
+    "role": gettext_lazy("role"),
+    "rows": gettext_lazy("rows"),
+    "sectors": gettext_lazy("sectors"),
+    "sessions": gettext_lazy("sessions"),
+    "status": gettext_lazy("status"),
+    "to": gettext_lazy("after"),
+    "to_status": gettext_lazy("new status"),
+    "tokens": gettext_lazy("tokens"),
+    "type": gettext_lazy("type"),
+    "unchanged": gettext_lazy("unchanged"),
+    "updated": gettext_lazy("updated"),
+    "verified": gettext_lazy("verified"),
+}
+
+
+def _label(key: str) -> str:
+    return str(KEY_LABELS.get(key, key.replace("_", " ")))
+
+
+def _value(key: str, value: Any) -> str:
+    """A value in the reader's language where it is one of ours (a role), else as written."""
+    if key == "role" and value in Role.values:
+        return str(Role(value).label)
+    return _short(value)
+
+
 def _short(value: Any) -> str:
     if isinstance(value, list):
         items = [_short(v) for v in value if not (isinstance(v, str) and UUID.match(v))]
@@ -102,7 +165,7 @@ def _short(value: Any) -> str:
         text = ", ".join(items[:MAX_LISTED])
         return text + (f", … (+{more})" if more > 0 else "")
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_short(v)}" for k, v in value.items() if not _hidden(k, v))
+        return "; ".join(f"{_label(k)}: {_value(k, v)}" for k, v in value.items() if not _hidden(k, v))
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -121,7 +184,7 @@ def details(summary: dict[str, Any]) -> str:
     if not isinstance(summary, dict):
         return ""
     return "; ".join(
-        f"{key.replace('_', ' ')}: {_short(value)}" for key, value in summary.items() if not _hidden(key, value)
+        f"{_label(key)}: {_value(key, value)}" for key, value in summary.items() if not _hidden(key, value)
     )
 
 
