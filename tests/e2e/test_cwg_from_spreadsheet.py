@@ -75,6 +75,9 @@ def add_person(page: Page, name: str, sector_tg: str) -> None:
     page.locator("#id_birth_year").fill("1992")
     page.locator("#id_place").select_option(label="— Рованд")
     page.get_by_label(sector_tg, exact=True).check()
+    # She took the person's written consent to take part (date: today, language: the page's).
+    page.locator("input[name=participation_consent][value=given]").check()
+    page.locator("select[name=consent_method]").select_option("written")
     page.locator("main form button[type=submit]").click()
     expect(page.locator("#members")).to_contain_text(name)
 
