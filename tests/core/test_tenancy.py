@@ -202,19 +202,24 @@ def test_another_programmes_lists_show_nothing_of_this_one(
     assert "ГКБ Ванҷ" not in groups_page
 
 
-def test_a_partner_of_another_organisation_cannot_write_where_both_see(
-    records_a: dict, programme: Any, orgs: dict, place: Any, make_user: Any, client_for: Any
-) -> None:
-    """ASTI's facilitator is given Vanj too, so she sees LAP's person and group: every write is refused
-    with a reason (403) and changes nothing; the refusal is audited."""
-    asti = make_user(
+@pytest.fixture
+def asti_in_vanj(programme: Any, orgs: dict, place: Any, make_user: Any) -> Any:
+    """ASTI's facilitator, given Vanj too: she sees LAP's records there."""
+    return make_user(
         "asti-vanj@test.example",
         programme=programme,
         role=Role.PARTNER,
         organisation=orgs["asti"],
         places=[place("TJ-GB-VANJ")],
     )
-    client = client_for(asti)
+
+
+def test_a_partner_of_another_organisation_cannot_write_where_both_see(
+    records_a: dict, programme: Any, asti_in_vanj: Any, client_for: Any
+) -> None:
+    """ASTI's facilitator is given Vanj too, so she sees LAP's person and group: every write is refused
+    with a reason (403) and changes nothing; the refusal is audited."""
+    client = client_for(asti_in_vanj)
     code, person_pk = programme.code, records_a["pk"]["person"]
     assert client.get(reverse("person_detail", args=[code, person_pk])).status_code == 200
     before = snapshot()
@@ -229,7 +234,7 @@ def test_a_partner_of_another_organisation_cannot_write_where_both_see(
     api = client.patch(f"/api/people/{person_pk}", {"sex": "male"}, content_type="application/json")
     assert api.status_code == 403
     assert snapshot() == before
-    assert AuditEvent.objects.filter(actor=asti, outcome="denied").count() >= len(writes)
+    assert AuditEvent.objects.filter(actor=asti_in_vanj, outcome="denied").count() >= len(writes)
 
 
 def test_an_invitation_in_one_programme_leaves_the_other_alone(second: dict, programme: Any, users: dict) -> None:
@@ -254,18 +259,11 @@ def test_an_invitation_in_one_programme_leaves_the_other_alone(second: dict, pro
 
 
 def test_a_partner_of_another_organisation_cannot_change_its_group(
-    records_a: dict, programme: Any, orgs: dict, place: Any, make_user: Any, client_for: Any
+    records_a: dict, programme: Any, asti_in_vanj: Any, client_for: Any
 ) -> None:
     """LAP facilitates the Vanj group; ASTI's facilitator, given Vanj too, sees it but every change to
     it (edit, status, add or end a membership; page and API) is refused with a reason."""
-    asti = make_user(
-        "asti-vanj@test.example",
-        programme=programme,
-        role=Role.PARTNER,
-        organisation=orgs["asti"],
-        places=[place("TJ-GB-VANJ")],
-    )
-    client = client_for(asti)
+    client = client_for(asti_in_vanj)
     code, group_pk = programme.code, records_a["pk"]["group"]
     assert client.get(reverse("group_detail", args=[code, group_pk])).status_code == 200
     before = snapshot()
