@@ -336,6 +336,9 @@ def person_consent_withdraw(request: ProgrammeRequest, pk: int, consent_id: int)
         from django.http import Http404
 
         raise Http404
+    if request.POST.get("confirm") != "yes":  # withdrawing erases names and contacts: never in one stray tap
+        messages.error(request, _("Nothing was withdrawn: tick the box to confirm first."))
+        return redirect("person_detail", request.programme.code, person.pk)
     services.consent_withdraw(actor=request.user, consent=consent)
     messages.success(request, _("The consent was withdrawn."))
     return redirect("person_detail", request.programme.code, person.pk)

@@ -218,3 +218,33 @@ def test_the_demo_records_participation_consent_for_most_but_not_all() -> None:
     total = Person.objects.count()
     consented = Person.objects.filter(consents__purpose=P.PARTICIPATION, consents__withdrawn_on__isnull=True).count()
     assert 0.6 * total < consented < total
+
+
+def test_withdrawing_consent_needs_a_confirmation_and_erases_nothing_without_it(
+    users: dict, client_for: Any, programme: Any, place: Any
+) -> None:
+    """Withdrawing consent to take part erases the person's names and contacts: one stray tap on a
+    phone must not do it. Without the ticked confirmation nothing changes; with it, it is withdrawn."""
+    from hamkori.people import services
+    from hamkori.people.models import Consent
+    from tests import factories
+
+    person = factories.person(programme, place("TJ-GB-VANJ"), name="Зарина Мирзоева")
+    consent = services.consent_record(
+        actor=None,
+        person=person,
+        purpose="participation",
+        given_on=dt.date(2019, 1, 1),
+        method="written",
+        language="tg",
+    )
+    client = client_for(users[Role.STAFF])
+    url = reverse("person_consent_withdraw", args=[programme.code, person.pk, consent.pk])
+    page = client.get(reverse("person_detail", args=[programme.code, person.pk])).content.decode()
+    assert 'name="confirm"' in page and "<details" in page
+    client.post(url)
+    assert Consent.objects.get(pk=consent.pk).withdrawn_on is None
+    assert Person.objects.get(pk=person.pk).deidentified_at is None
+    client.post(url, {"confirm": "yes"})
+    assert Consent.objects.get(pk=consent.pk).withdrawn_on is not None
+    assert Person.objects.get(pk=person.pk).deidentified_at is not None
