@@ -22,7 +22,7 @@ from hamkori.accounts.language import set_language_cookie
 from hamkori.accounts.middleware import SESSION_AFTER_SECOND_FACTOR
 from hamkori.accounts.models import ApiToken, RoleAssignment, User
 from hamkori.core.views_access import public, signed_in
-from hamkori.kit.pages import errors_to_form
+from hamkori.kit.pages import form_then_service
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 
@@ -111,16 +111,17 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     except services.InvitationInvalid as exc:
         return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=410)
     form = SetPasswordForm(request.POST or None, user=invitation.user)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
-            services.invitation_accept(
-                token=token, password=form.cleaned_data["password1"], language=translation.get_language()
+            accepted = form_then_service(
+                form,
+                lambda data: services.invitation_accept(
+                    token=token, password=data["password1"], language=translation.get_language()
+                ),
             )
         except services.InvitationInvalid as exc:
             return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=410)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
+        if accepted:
             messages.success(request, _("Your password is set. Sign in to continue."))
             return redirect("account_login")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
@@ -162,10 +163,10 @@ def user_invite(request: ProgrammeRequest) -> HttpResponse:
     programme = request.programme
     require(request.user, "user.invite", programme)
     form = InviteForm(request.POST or None, programme=programme)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            issued = services.invitation_create(
+    if request.method == "POST" and (
+        done := form_then_service(
+            form,
+            lambda data: services.invitation_create(
                 actor=request.user,
                 programme=programme,
                 email=data["email"],
@@ -175,11 +176,10 @@ def user_invite(request: ProgrammeRequest) -> HttpResponse:
                 display_name=data["display_name"],
                 preferred_language=data["preferred_language"],
                 base_url=request.build_absolute_uri("/"),
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            return render(request, "accounts/user_invited.html", {"issued": issued})
+            ),
+        )
+    ):
+        return render(request, "accounts/user_invited.html", {"issued": done.value})
     return render(request, "accounts/user_invite.html", {"form": form})
 
 
@@ -198,22 +198,19 @@ def user_detail(request: ProgrammeRequest, user_id: int) -> HttpResponse:
         else {}
     )
     form = RoleForm(request.POST or None, programme=programme, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.role_assign(
-                actor=request.user,
-                user=member,
-                programme=programme,
-                role=data["role"],
-                organisation=data["organisation"],
-                places=list(data["places"]),
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The role was saved."))
-            return redirect("user_detail", programme.code, member.pk)
+    if request.method == "POST" and form_then_service(
+        form,
+        lambda data: services.role_assign(
+            actor=request.user,
+            user=member,
+            programme=programme,
+            role=data["role"],
+            organisation=data["organisation"],
+            places=list(data["places"]),
+        ),
+    ):
+        messages.success(request, _("The role was saved."))
+        return redirect("user_detail", programme.code, member.pk)
     history = (
         RoleAssignment.objects.filter(user=member, programme=programme)
         .prefetch_related(Prefetch("places"))

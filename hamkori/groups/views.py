@@ -237,8 +237,8 @@ def group_person_create(request: ProgrammeRequest, pk: int) -> HttpResponse:
 def membership_add(request: ProgrammeRequest, pk: int) -> HttpResponse:
     group = _group(request, pk, "change")
     form = MembershipForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def add(data: dict[str, Any]) -> Person | None:
         person = (
             Person.objects.visible_to(request.user)
             .filter(programme=group.programme, code=data["person"].strip().upper(), merged_into__isnull=True)
@@ -246,26 +246,24 @@ def membership_add(request: ProgrammeRequest, pk: int) -> HttpResponse:
         )
         if person is None:
             form.add_error("person", _("No person with this code in your scope."))
-        else:
-            try:
-                services.membership_add(
-                    actor=request.user,
-                    group=group,
-                    person=person,
-                    role=data["role"],
-                    sector=data["sector"],
-                    joined_on=data["joined_on"],
-                    left_on=data["left_on"],
-                )
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("%(person)s joined the group.")
-                    % {"person": _person_label(request.user, person, "membership added")},
-                )
-                return redirect("group_detail", group.programme.code, group.pk)
+            return None
+        services.membership_add(
+            actor=request.user,
+            group=group,
+            person=person,
+            role=data["role"],
+            sector=data["sector"],
+            joined_on=data["joined_on"],
+            left_on=data["left_on"],
+        )
+        return person
+
+    if (done := form_then_service(form, add)) and done.value is not None:
+        messages.success(
+            request,
+            _("%(person)s joined the group.") % {"person": _person_label(request.user, done.value, "membership added")},
+        )
+        return redirect("group_detail", group.programme.code, group.pk)
     picker = picker_context(
         request, excluding={"group": group.pk}, selected=str(request.POST.get("person", "")), label=_("Who joins?")
     )

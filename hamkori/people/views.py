@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hamkori.access.policy import decide, get_for_user, require
-from hamkori.kit.pages import errors_to_form, form_then_service, is_htmx, querystring, render_page
+from hamkori.kit.pages import form_then_service, is_htmx, querystring, render_page
 from hamkori.people import services
 from hamkori.people.forms import (
     AccountLinkForm,
@@ -184,22 +184,21 @@ def person_create_page(
     programme = request.programme
     form = PersonCreateForm(request.POST or None, programme=programme, user=request.user, initial=initial)
     candidates: list[services.Candidate] = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def check_then_save(data: dict[str, Any]) -> Person | None:
+        nonlocal candidates
         if data["full_name"] and not data["confirm_new"]:
             candidates = services.person_find_duplicates(
                 actor=request.user, programme=programme, full_name=data["full_name"]
             )
         if candidates:
             form.add_error("confirm_new", _("Check the people listed: if none of them is this person, tick the box."))
-        else:
-            try:
-                person = save(data)
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            else:
-                messages.success(request, _("%(code)s was added.") % {"code": person.code})
-                return done(person)
+            return None
+        return save(data)
+
+    if request.method == "POST" and (saved := form_then_service(form, check_then_save)) and saved.value is not None:
+        messages.success(request, _("%(code)s was added.") % {"code": saved.value.code})
+        return done(saved.value)
     if not candidates:  # the "this is a new person" box only matters once duplicates are offered
         form.fields["confirm_new"].widget = forms.HiddenInput()
     return render(request, "people/create.html", {"form": form, "candidates": candidates, **(context or {})})
@@ -274,26 +273,23 @@ def person_edit(request: ProgrammeRequest, pk: int) -> HttpResponse:
         "sensitivity": person.sensitivity,
     }
     form = ProfileForm(request.POST or None, programme=request.programme, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.person_update(
-                actor=request.user,
-                person=person,
-                sex=data["sex"],
-                birth_year=data["birth_year"],
-                age_band=data["age_band"] or None,
-                place=data["place"],
-                languages=data["languages"],
-                sensitivity=data["sensitivity"],
-                sectors=list(data["sectors"]),
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            if is_htmx(request):
-                return render_page(request, "people/_profile.html", {"person": person, "may_change": True})
-            return redirect("person_detail", request.programme.code, person.pk)
+    if request.method == "POST" and form_then_service(
+        form,
+        lambda data: services.person_update(
+            actor=request.user,
+            person=person,
+            sex=data["sex"],
+            birth_year=data["birth_year"],
+            age_band=data["age_band"] or None,
+            place=data["place"],
+            languages=data["languages"],
+            sensitivity=data["sensitivity"],
+            sectors=list(data["sectors"]),
+        ),
+    ):
+        if is_htmx(request):
+            return render_page(request, "people/_profile.html", {"person": person, "may_change": True})
+        return redirect("person_detail", request.programme.code, person.pk)
     return render_page(request, "people/edit.html", {"person": person, "form": form}, partial="form")
 
 
@@ -358,24 +354,24 @@ def person_merge(request: ProgrammeRequest, pk: int) -> HttpResponse:
         if personal and personal.full_name
         else []
     )
-    if request.method == "POST" and form.is_valid():
+
+    def merge(data: dict[str, Any]) -> Person | None:
         other = (
             Person.objects.visible_to(request.user)
-            .filter(programme=programme, code=form.cleaned_data["other"].strip().upper())
+            .filter(programme=programme, code=data["other"].strip().upper())
             .first()
         )
         if other is None:
             form.add_error("other", _("No person with this code in your scope."))
-        else:
-            try:
-                services.person_merge(actor=request.user, keep=person, drop=other)
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            else:
-                messages.success(
-                    request, _("%(other)s was merged into %(code)s.") % {"other": other.code, "code": person.code}
-                )
-                return redirect("person_detail", programme.code, person.pk)
+            return None
+        services.person_merge(actor=request.user, keep=person, drop=other)
+        return other
+
+    if request.method == "POST" and (merged := form_then_service(form, merge)) and merged.value is not None:
+        messages.success(
+            request, _("%(other)s was merged into %(code)s.") % {"other": merged.value.code, "code": person.code}
+        )
+        return redirect("person_detail", programme.code, person.pk)
     return render(request, "people/merge.html", {"person": person, "form": form, "candidates": candidates})
 
 
@@ -387,25 +383,21 @@ def person_account(request: ProgrammeRequest, pk: int) -> HttpResponse:
 
     person = _person(request, pk, "link_account")
     form = AccountLinkForm(request.POST)
-    if form.is_valid():
-        email = form.cleaned_data["email"].strip()
+
+    def link(data: dict[str, Any]) -> User | None:
+        email = data["email"].strip()
         account = User.objects.filter(email__iexact=email).first() if email else None
-        try:
-            if email and account is None:
-                raise ValidationError(
-                    {
-                        "email": [
-                            _("No active account with this email address is a working-group member in this programme.")
-                        ]
-                    }
-                )
-            services.person_link_account(actor=request.user, person=person, account=account)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
+        if email and account is None:
+            raise ValidationError(
+                {"email": [_("No active account with this email address is a working-group member in this programme.")]}
+            )
+        services.person_link_account(actor=request.user, person=person, account=account)
+        return account
+
+    if linked := form_then_service(form, link):
+        if linked.value is not None:
+            messages.success(request, _("%(code)s is linked to their account.") % {"code": person.code})
         else:
-            if account is not None:
-                messages.success(request, _("%(code)s is linked to their account.") % {"code": person.code})
-            else:
-                messages.success(request, _("%(code)s is not linked to an account any more.") % {"code": person.code})
-            return redirect("person_detail", request.programme.code, person.pk)
+            messages.success(request, _("%(code)s is not linked to an account any more.") % {"code": person.code})
+        return redirect("person_detail", request.programme.code, person.pk)
     return render(request, "people/detail.html", _detail_context(request, person) | {"account_form": form}, status=422)

@@ -1,5 +1,6 @@
+from typing import Any
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from hamkori.access.policy import decide, deny, require
 from hamkori.core.views_access import public, signed_in, superuser_only
-from hamkori.kit.pages import errors_to_form
+from hamkori.kit.pages import form_then_service
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
 from hamkori.programmes import services
@@ -69,21 +70,20 @@ FIELDS = [f for f in services.FIELDS if f != "country"]
 def programme_new(request: HttpRequest) -> HttpResponse:
     """An installation administrator starts a new programme."""
     form = NewProgrammeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            programme = services.programme_create_with_locations(
+    if request.method == "POST" and (
+        done := form_then_service(
+            form,
+            lambda data: services.programme_create_with_locations(
                 actor=request.user,
                 code=data["code"],
                 donors=list(data["donors"]),
                 places=list(data["locations"]),
                 **{f: data[f] for f in FIELDS},
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The programme was created. Add its partners and invite its users."))
-            return redirect("programme_settings", programme.code)
+            ),
+        )
+    ):
+        messages.success(request, _("The programme was created. Add its partners and invite its users."))
+        return redirect("programme_settings", done.value.code)
     return render(request, "programmes/settings.html", {"form": form, "new": True})
 
 
@@ -98,21 +98,18 @@ def programme_settings(request: ProgrammeRequest) -> HttpResponse:
     }
     form = ProgrammeForm(request.POST or None, initial=initial)
     partner_form = PartnerForm(programme=programme)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.programme_update_with_locations(
-                actor=request.user,
-                programme=programme,
-                donors=list(data["donors"]),
-                places=list(data["locations"]),
-                **{f: data[f] for f in FIELDS},
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The programme was saved."))
-            return redirect("programme_settings", programme.code)
+    if request.method == "POST" and form_then_service(
+        form,
+        lambda data: services.programme_update_with_locations(
+            actor=request.user,
+            programme=programme,
+            donors=list(data["donors"]),
+            places=list(data["locations"]),
+            **{f: data[f] for f in FIELDS},
+        ),
+    ):
+        messages.success(request, _("The programme was saved."))
+        return redirect("programme_settings", programme.code)
     partnerships = programme.partnerships.select_related("organisation").prefetch_related("places")
     return render(
         request, "programmes/settings.html", {"form": form, "partner_form": partner_form, "partnerships": partnerships}
@@ -124,19 +121,17 @@ def programme_partner(request: ProgrammeRequest) -> HttpResponse:
     programme = request.programme
     require(request.user, "programme.change", programme)
     form = PartnerForm(request.POST or None, programme=programme)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.programme_set_partner(
-                actor=request.user,
-                programme=programme,
-                organisation=form.cleaned_data["organisation"],
-                places=list(form.cleaned_data["places"]),
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The partner was saved."))
-            return redirect("programme_settings", programme.code)
+    if request.method == "POST" and form_then_service(
+        form,
+        lambda data: services.programme_set_partner(
+            actor=request.user,
+            programme=programme,
+            organisation=data["organisation"],
+            places=list(data["places"]),
+        ),
+    ):
+        messages.success(request, _("The partner was saved."))
+        return redirect("programme_settings", programme.code)
     return render(request, "programmes/partner.html", {"form": form})
 
 
@@ -147,22 +142,20 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     shares, is for installation administrators (``organisation.change``)."""
     may_add = decide(request.user, "organisation.create")
     form = OrganisationForm(request.POST or None) if may_add else None
+
+    def save(data: dict[str, Any]) -> Organisation:
+        existing = Organisation.objects.filter(kind=data["kind"], name_en=data["name_en"]).first()
+        if existing is not None:
+            require(request.user, "organisation.change", existing)
+        org, _created = organisation_upsert(actor=request.user, **data)
+        return org
+
     if request.method == "POST":
         if form is None:
             deny(request.user, "organisation.create", reason=may_add.reason)
-        elif form.is_valid():
-            existing = Organisation.objects.filter(
-                kind=form.cleaned_data["kind"], name_en=form.cleaned_data["name_en"]
-            ).first()
-            if existing is not None:
-                require(request.user, "organisation.change", existing)
-            try:
-                org, _created = organisation_upsert(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            else:
-                messages.success(request, _("%(name)s was saved.") % {"name": org.name})
-                return redirect("organisation_list")
+        elif done := form_then_service(form, save):
+            messages.success(request, _("%(name)s was saved.") % {"name": done.value.name})
+            return redirect("organisation_list")
     return render(
         request,
         "programmes/organisations.html",
