@@ -163,13 +163,18 @@ def _ended(request: ProgrammeRequest, group: WorkingGroup) -> dict[str, Any] | N
     }
 
 
+MEMBERS_PER_PAGE = 50
+
+
 def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> dict[str, Any]:
     on = as_of(request)
     show_past = request.GET.get("past") == "1"
     memberships = group.memberships.select_related("person", "sector").order_by("role", "joined_on")
     if not show_past:
         memberships = memberships.filter(current_q(on))
-    members = list(memberships)
+    # A page of members at a time, like the people list (a national-scale group has hundreds).
+    member_page = Paginator(memberships, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    members = list(member_page.object_list)
     may_change = bool(decide(request.user, "workinggroup.change", group))
     people = [m.person for m in members]
     points = history(group, on)
@@ -178,6 +183,8 @@ def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> 
         "on": on,
         "show_past": show_past,
         "memberships": members,
+        "member_page": member_page,
+        "member_params": {key: value for key in ("on", "past") if (value := request.GET.get(key, "")[:20])},
         "names": names_for(request.user, people, "group members") if may_change else {},
         "balance": points[-1][1],  # the history ends with the balance on ``on``
         "history": points,

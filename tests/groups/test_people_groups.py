@@ -392,3 +392,18 @@ def test_name_search_finds_only_names_the_user_may_see(
     staff_html = client_for(users[Role.STAFF]).get(url, {"q": "Гулноза"}).content.decode()
     assert own.code in staff_html and other.code in staff_html
     assert AuditEvent.objects.filter(action="person.search", actor=users[Role.PARTNER]).count() == 2
+
+
+def test_a_large_group_lists_its_members_a_page_at_a_time(
+    programme: Any, place: Any, vanj_group: WorkingGroup, users: dict, client_for: Any
+) -> None:
+    from tests import factories
+
+    for _i in range(55):
+        person_ = factories.person(programme, place("TJ-GB-VANJ"))
+        groups.membership_add(actor=None, group=vanj_group, person=person_, joined_on=D(2019, 1, 2))
+    client = client_for(users[Role.STAFF])
+    url = reverse("group_detail", args=[programme.code, vanj_group.pk])
+    first, second = client.get(url).content.decode(), client.get(url, {"page": 2}).content.decode()
+    assert first.count('class="end-membership"') == 50 and second.count('class="end-membership"') == 5
+    assert "page=2" in first
