@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -329,8 +329,6 @@ def person_consent_withdraw(request: ProgrammeRequest, pk: int, consent_id: int)
     person = _person(request, pk, "change")
     consent = Consent.objects.filter(person=person, pk=consent_id).first()
     if consent is None:
-        from django.http import Http404
-
         raise Http404
     if request.POST.get("confirm") != "yes":  # withdrawing erases names and contacts: never in one stray tap
         messages.error(request, _("Nothing was withdrawn: tick the box to confirm first."))

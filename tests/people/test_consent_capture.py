@@ -225,12 +225,10 @@ def test_withdrawing_consent_needs_a_confirmation_and_erases_nothing_without_it(
 ) -> None:
     """Withdrawing consent to take part erases the person's names and contacts: one stray tap on a
     phone must not do it. Without the ticked confirmation nothing changes; with it, it is withdrawn."""
-    from hamkori.people import services
-    from hamkori.people.models import Consent
     from tests import factories
 
     person = factories.person(programme, place("TJ-GB-VANJ"), name="Зарина Мирзоева")
-    consent = services.consent_record(
+    consent = people.consent_record(
         actor=None,
         person=person,
         purpose="participation",
