@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "hamkori.vault",
     "hamkori.people",
     "hamkori.groups",
+    "hamkori.concerns",
     "hamkori.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",

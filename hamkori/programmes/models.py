@@ -40,6 +40,11 @@ class Programme(TimeStampedModel):
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.USD)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
+    public_reports = models.BooleanField(
+        _("accept concerns from the public"),
+        default=False,
+        help_text=_("Anyone may then report a concern in the programme's locations at /report/, without an account."),
+    )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Dushanbe")
     country = models.ForeignKey(
         "places.Place", verbose_name=_("country"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
