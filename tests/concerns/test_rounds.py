@@ -579,6 +579,10 @@ def test_create_page_shows_the_groups_concerns_without_javascript_then_creates(
     assert shown.status_code == 200
     html = shown.content.decode()
     assert "error-summary" not in html and 'value="Весна"' in html and shortlist[2].reference in html
+    # With JavaScript, choosing the group fetches only the shortlist.
+    swapped = client.post(create, {"group": vanj_group.pk, "show": "1"}, HTTP_HX_REQUEST="true")
+    assert swapped.content.decode().lstrip().startswith('<div id="shortlist"')
+    assert shortlist[0].reference in swapped.content.decode()
     made = client.post(
         create,
         {
