@@ -275,7 +275,7 @@ def round_shortlist(request: ProgrammeRequest, round_id: int) -> HttpResponse:
     others = rounds.shortlist_candidates(request.user, round_.group).exclude(pk__in=[c.pk for c in current])
     candidates = current + list(others.prefetch_related("drivers")[: rounds.CANDIDATE_LIMIT])
     form = ShortlistForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         candidates=Concern.objects.filter(pk__in=[c.pk for c in candidates]),
     )
     if request.method == "POST":

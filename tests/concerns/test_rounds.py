@@ -564,6 +564,21 @@ def test_the_shortlist_changes_while_open_and_scores_go_with_a_removed_concern(
     assert shortlist[2].events.filter(kind=ConcernEvent.Kind.ROUND, text__startswith="Taken off").exists()
 
 
+def test_the_shortlist_page_marks_scored_concerns_and_saves(
+    round_: PrioritisationRound, users: dict, client_for: Any, shortlist: list
+) -> None:
+    partner = users[Role.PARTNER]
+    rounds.round_score(actor=partner, round=round_, stakeholder="police", scores=grid_keys(round_, 2))
+    client = client_for(partner)
+    page = client.get(url("round_shortlist", round_))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count("checked") == 3 and html.count("Has scores") == 3
+    assert client.post(url("round_shortlist", round_), {"concerns": []}).status_code == 422
+    assert client.post(url("round_shortlist", round_), {"concerns": [shortlist[0].pk]}).status_code == 302
+    assert list(round_.concerns.all()) == [shortlist[0]]
+
+
 # --- Pages -------------------------------------------------------------------------------------------
 def test_create_page_shows_the_groups_concerns_without_javascript_then_creates(
     vanj_group: Any, users: dict, client_for: Any, criteria: dict, shortlist: list, programme: Any
