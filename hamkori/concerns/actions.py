@@ -415,7 +415,9 @@ def referral_create(
 def referral_acknowledge(*, actor: Any, referral: Referral) -> Referral:
     """The liaison says their organisation has received the referral (the answer follows)."""
     enforce(actor, "referral.respond", referral)
-    referral = Referral.objects.select_for_update().select_related("organisation", "concern").get(pk=referral.pk)
+    referral = (
+        Referral.objects.select_for_update(of=("self",)).select_related("organisation", "concern").get(pk=referral.pk)
+    )
     if referral.state != Referral.State.SENT:
         raise ValidationError({"state": [_("This referral was already acknowledged.")]})
     referral.state = Referral.State.ACKNOWLEDGED
@@ -437,7 +439,9 @@ def referral_respond(*, actor: Any, referral: Referral, response: str) -> Referr
     """The organisation's answer (acknowledging it too, if that was not done). Staff of the lead may
     record an answer that came on paper."""
     enforce(actor, "referral.respond", referral)
-    referral = Referral.objects.select_for_update().select_related("organisation", "concern").get(pk=referral.pk)
+    referral = (
+        Referral.objects.select_for_update(of=("self",)).select_related("organisation", "concern").get(pk=referral.pk)
+    )
     if referral.state == Referral.State.RESPONDED:
         raise ValidationError({"response": [_("This referral was already answered.")]})
     response = clean_text(response, field="response", limit=MAX_NOTE)
@@ -498,7 +502,7 @@ def signoff_group(*, actor: Any, concern: Concern, note: str = "", outcome: str 
     enforce(actor, "concern.signoff_group", concern)
     if role_in(actor, concern.programme_id) == Role.GROUP_MEMBER:
         _must_see(actor, Concern, concern.pk)
-    concern = Concern.objects.select_for_update().select_related("group").get(pk=concern.pk)
+    concern = Concern.objects.select_for_update(of=("self",)).select_related("group").get(pk=concern.pk)
     _signable(concern)
     outcome = _outcome(outcome)
     note = clean_text(note, field="note", required=False, limit=MAX_NOTE)

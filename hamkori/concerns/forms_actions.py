@@ -56,8 +56,10 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         owners: Any = self.fields["owners"]
         owners.queryset = owner_choices(concern.programme, concern.district)
-        if concern.group_id is None:
+        if concern.group is None:
             del self.fields["group_owns"]
+        else:
+            self.fields["group_owns"].label = _("%(group)s, the working group, owns it too") % {"group": concern.group}
 
 
 class ActionUpdateForm(forms.Form):
@@ -101,8 +103,7 @@ class ReferralForm(forms.Form):
     message = forms.CharField(
         label=_("What is asked"),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=REFERRAL_WARNING,
+        widget=forms.Textarea(attrs={"rows": 4, "aria-describedby": "referral-warning"}),
     )
     respond_by = ISODateField(label=_("Answer by"))
     action = forms.ModelChoiceField(
@@ -120,10 +121,10 @@ class ReferralForm(forms.Form):
 
 class RespondForm(forms.Form):
     response = forms.CharField(
-        label=_("Your answer"),
+        label=_("What your organisation did or will do"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("What your organisation did or will do. The working group's facilitators read it."),
+        help_text=_("The lead organisation and the working group's facilitators read it."),
     )
 
 

@@ -33,6 +33,7 @@ from hamkori.concerns.models import Action, ActionOwner, Concern, Referral, Sign
 from hamkori.concerns.plan import INBOX_ORDER, action_counts, concern_url
 from hamkori.concerns.services import programme_districts
 from hamkori.concerns.workflow import AUTHORITY_KINDS
+from hamkori.core.roles import Role
 from hamkori.groups.models import WorkingGroup
 from hamkori.kit.pages import form_then_service
 from hamkori.orgs.models import Organisation
@@ -342,6 +343,7 @@ def _referral_page(
         "reference": Concern.objects.filter(pk=referral.concern_id).values_list("reference", flat=True).first(),
         "concern_link": concern_url(concern) if concern is not None and is_lead else "",
         "may_respond": may_respond and referral.state != Referral.State.RESPONDED,
+        "is_liaison": request.role == Role.LIAISON,
         "may_acknowledge": may_respond and referral.state == Referral.State.SENT,
         "respond_form": respond_form or RespondForm(),
         "signoff": _signoff_for_liaison(request, concern or _concern_of(referral)),

@@ -307,7 +307,7 @@ def test_overdue_actions_are_flagged_in_words_and_colour(
     assert late.is_overdue and not Action.objects.get(pk=done.pk).is_overdue
     client = client_for(users[Role.PARTNER])
     plan = client.get(reverse("plan_concern", args=[programme.code, planned.pk])).content.decode()
-    assert "flag flag-late" in plan and "Overdue by 3" in plan and "flag flag-done" in plan
+    assert "flag flag-late" in plan and "Overdue by 3 days" in plan and "flag flag-done" in plan
     listing = client.get(reverse("actions_overdue", args=[programme.code])).content.decode()
     assert "LATE-ACTION" in listing and "DONE-ACTION" not in listing
     isfara = client_for(users[Role.STAFF]).get(
