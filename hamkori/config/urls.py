@@ -24,6 +24,7 @@ urlpatterns = [
     path("p/<slug:code>/people/", include("hamkori.people.urls")),
     path("p/<slug:code>/groups/", include("hamkori.groups.urls")),
     path("p/<slug:code>/rounds/", include("hamkori.concerns.urls_rounds")),
+    path("p/<slug:code>/plan/", include("hamkori.concerns.urls_actions")),
     path("api/", include("hamkori.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -26,12 +26,16 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from hamkori.accounts.services import api_token_create
+from hamkori.concerns.actions import action_create, referral_create
+from hamkori.concerns.models import Concern
+from hamkori.concerns.services import concern_create
 from hamkori.core.roles import Role
 from hamkori.groups.services import group_create, membership_add
 from hamkori.people.services import person_create
@@ -46,6 +50,9 @@ BUSINESS_RULES = {
     "POST /api/groups/",
     "POST /api/groups/{group_id}/members",
     "POST /api/groups/{group_id}/status",
+    "POST /api/actions/{action_id}/progress",
+    "POST /api/referrals/{referral_id}/acknowledge",
+    "POST /api/referrals/{referral_id}/respond",
 }
 
 
@@ -81,7 +88,7 @@ def _generous_rate_limit() -> Any:
 
 
 @pytest.fixture
-def staff_token(users: dict[str, Any], programme: Any, place: Any) -> str:
+def staff_token(users: dict[str, Any], programme: Any, place: Any, orgs: dict[str, Any]) -> str:
     """A small programme (the shared fixtures' programme, a working group, two people in it) and
     a staff member's personal API token."""
     staff = users[Role.STAFF]
@@ -96,6 +103,21 @@ def staff_token(users: dict[str, Any], programme: Any, place: Any) -> str:
             personal=PersonalData(full_name="Ҷамшед Раҳимов"),
         )
         membership_add(actor=staff, group=group, person=person, joined_on=dt.date(2019, 1, 15))
+    # A concern of the group with an action and a referral (the actions and referrals endpoints).
+    concern = concern_create(actor=staff, programme=programme, description="Роҳ торик аст", district=group.district)
+    Concern.objects.filter(pk=concern.pk).update(status="prioritised", group=group)  # a round's decision
+    concern.refresh_from_db()
+    action = action_create(
+        actor=staff, concern=concern, title="Lamps", due_on=dt.date(2019, 6, 1), owners=[orgs["police"]]
+    )
+    referral_create(
+        actor=staff,
+        concern=concern,
+        organisation=orgs["police"],
+        message="Patrol",
+        respond_by=timezone.localdate(),
+        action=action,
+    )
     return api_token_create(actor=staff, name="fuzz")[1]
 
 
