@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from hamkori.accounts import services as accounts
 from hamkori.concerns import actions as concern_actions
+from hamkori.concerns import rounds
 from hamkori.concerns import services as concerns
-from hamkori.concerns.models import Action, Concern, Referral
+from hamkori.concerns.models import Action, Criterion, Driver, PrioritisationRound, Referral, Score
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.groups import services as groups
@@ -103,10 +104,22 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
         actor=None, programme=programme, name="ГКБ Ванҷ", district=place("TJ-GB-VANJ"), owner=orgs["lap"]
     )
     membership = groups.membership_add(actor=None, group=group, person=person, joined_on=dt.date(2019, 1, 2))
+    concerns.vocabulary_ensure(actor=None, programme=programme, drivers=[("jobs", "Кор", "Работа", "Jobs")])
     concern = concerns.concern_create(
         actor=None, programme=programme, description="Роҳ торик аст", district=place("TJ-GB-VANJ"), group=group
     )
-    Concern.objects.filter(pk=concern.pk).update(status="prioritised")  # a round's decision
+    concerns.concern_triage(
+        actor=None, concern=concern, drivers=list(Driver.objects.filter(programme=programme)), sensitivity="internal"
+    )
+    round_ = rounds.round_create(
+        actor=None,
+        group=group,
+        title="Round",
+        held_on=dt.date(2019, 2, 1),
+        criteria=list(Criterion.objects.filter(programme=programme)),
+        concerns=[concern],
+    )
+    rounds.round_decide(actor=None, round=round_, chosen=[concern])
     action = concern_actions.action_create(
         actor=None, concern=concern, title="Чароғҳо", due_on=dt.date(2019, 6, 1), owners=[orgs["police"]]
     )
@@ -122,6 +135,7 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
         "action_id": action.pk,
         "referral_id": referral.pk,
         "group_id": group.pk,
+        "round_id": round_.pk,
     }
 
 
@@ -145,11 +159,13 @@ def snapshot() -> tuple:
         list(Membership.objects.order_by("pk").values()),
         list(Action.objects.order_by("pk").values()),
         list(Referral.objects.order_by("pk").values()),
+        list(PrioritisationRound.objects.order_by("pk").values()),
+        list(Score.objects.order_by("pk").values()),
     )
 
 
 def test_every_object_route_is_covered() -> None:
-    known = {"pk", "consent_id", "membership_id", "user_id", "code", "action_id", "referral_id", "group_id"}
+    known = {"pk", "consent_id", "membership_id", "user_id", "code", "action_id", "referral_id", "group_id", "round_id"}
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
     assert len(OBJECT_ROUTES) >= 10
