@@ -7,6 +7,7 @@ from ninja.security import django_auth
 
 from hamkori.api.auth import BearerToken, UserThrottle, require_api_user
 from hamkori.concerns.api_actions import actions_router, referrals_router
+from hamkori.concerns.api import router as concerns_router
 from hamkori.core import api_errors as errors
 from hamkori.groups.api import router as groups_router
 from hamkori.people.api import router as people_router
@@ -24,6 +25,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/actions", actions_router)
+api.add_router("/concerns", concerns_router)
 api.add_router("/groups", groups_router)
 api.add_router("/people", people_router)
 api.add_router("/places", places_router)
