@@ -129,6 +129,15 @@ def action_counts(actions: QuerySet[Action], today: dt.date) -> dict[int, Counte
     return out
 
 
+def place_labels(places: Sequence[Place]) -> list[str]:
+    """Each place's name, with its level where two share a name (Isfara the district and the city)."""
+    names = [p.name for p in places]
+    return [
+        f"{name} ({p.get_level_display().lower()})" if names.count(name) > 1 else name
+        for name, p in zip(names, places, strict=True)
+    ]
+
+
 def driver_labels(drivers: Sequence[Driver]) -> dict[int | None, str]:
     """Each driver's name (unique: a repeated name gets its code), and "not yet categorised"."""
     labels: dict[int | None, str] = {}
@@ -181,7 +190,7 @@ def exact_section(
     """Exact counts (the field's own scope)."""
     titles = _titles()
     stage_grid, action_grid = _grids(districts, stage_counts(concerns), action_counts(actions, today))
-    names = [d.name for d in districts]
+    names = place_labels(districts)
     driver_items = _driver_items(drivers, driver_counts(concerns))
     district = _("District")
     return Section(
@@ -259,7 +268,7 @@ def protected_section(
     titles = _titles()
     section = Section(title=title, protected=True)
     stage_grid, action_grid = _grids(districts, stage_counts(concerns), action_counts(actions, today))
-    names = [d.name for d in districts]
+    names = place_labels(districts)
     district = _("District")
     _protected_table(
         section,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from hamkori.concerns import publication
 from hamkori.concerns.forms_overview import DistrictPageForm
 from hamkori.concerns.models import DistrictPage
-from hamkori.concerns.overview import overview_sections
+from hamkori.concerns.overview import overview_sections, place_labels
 from hamkori.concerns.services import programme_districts
 from hamkori.core.views_access import public
 from hamkori.kit.pages import form_then_service, render_page
@@ -129,7 +129,12 @@ def public_index(request: HttpRequest, programme_code: str) -> HttpResponse:
     pages = list(_published_pages(programme_code).order_by("district__path"))
     if not pages:
         raise Http404
-    return render_page(request, "concerns/public_index.html", {"programme": pages[0].programme, "pages": pages})
+    labels = place_labels([page.district for page in pages])
+    return render_page(
+        request,
+        "concerns/public_index.html",
+        {"programme": pages[0].programme, "pages": list(zip(pages, labels, strict=True))},
+    )
 
 
 @public

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from hamkori.core.disclosure import Cell, SafeSeries, SafeTable
 
 __all__ = ["PALETTE", "Chart", "exact"]
@@ -150,6 +152,22 @@ class Chart:
         return any(c.suppressed for c in every)
 
     @property
+    def fits_phone(self) -> bool:
+        """One or two numbers a row: the table fits a phone's width as a table."""
+        return len(self.columns) + (1 if self.row_totals else 0) <= 2
+
+    @property
+    def draws_totals(self) -> bool:
+        """A protected table whose cells are mostly hidden draws its rows' totals instead (a drawing
+        of a few scattered segments would mislead); the table still gives every published cell."""
+        if not self.protected or not self.row_totals:
+            return False
+        body = [c for row in self.cells for c in row]
+        hidden = sum(c.suppressed for c in body)
+        shown = sum(1 for c in body if not c.suppressed and c.value)
+        return hidden > shown and any(not c.suppressed and c.value for c in self.row_totals)
+
+    @property
     def is_empty(self) -> bool:
         """No label, or every count zero: the page says so instead of drawing an empty frame."""
         return not any(c.suppressed or c.value for row in self.cells for c in row)
@@ -175,6 +193,18 @@ class Chart:
     def data(self) -> dict[str, Any]:
         """What ``charts.js`` draws: published counts only (a hidden cell is ``null``)."""
         colors = list(self.colors) or PALETTE
+        if self.draws_totals:
+            return {
+                "labels": self.labels,
+                "stacked": False,
+                "series": [
+                    {
+                        "label": _("Total"),
+                        "color": PALETTE[0],
+                        "data": [None if c.suppressed else c.value for c in self.row_totals],
+                    }
+                ],
+            }
         return {
             "labels": self.labels,
             "stacked": self.stacked,

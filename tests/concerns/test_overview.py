@@ -82,7 +82,7 @@ def chart_data(html: str, chart_id: str) -> dict[str, Any]:
 
 
 def table(html: str, chart_id: str) -> str:
-    match = re.search(rf'<table class="table" id="{chart_id}-table">.*?</table>', html, re.S)
+    match = re.search(rf'<table class="table[^"]*" id="{chart_id}-table">.*?</table>', html, re.S)
     assert match, f"no table for {chart_id}"
     return match.group(0)
 
@@ -141,10 +141,10 @@ def test_donor_gets_protected_counts_and_never_a_row(users: dict, programme: Any
     for chart_id in ("all-stages", "all-drivers", "all-actions"):
         drawn = [v for s in chart_data(html, chart_id)["series"] for v in s["data"]]
         assert not [v for v in drawn if v is not None and 1 <= v <= 4], (chart_id, drawn)
+    # Most stage counts are hidden: the drawing shows the districts' published totals instead.
     data = chart_data(html, "all-stages")
-    in_progress = next(s for s in data["series"] if s["label"] == "In progress")
-    assert in_progress["data"][0] is None, "a hidden count is not drawn"
-    assert "Hidden counts are left out of the drawing" in html
+    assert data["series"] == [{"label": "Total", "color": "#0072B2", "data": [10, 9]}]
+    assert "the drawing shows each row's total" in html
     assert "disclosure-legend" in html
     # Actions: Vanj 6 done published, 2 late hidden.
     actions = table(html, "all-actions")
@@ -183,7 +183,7 @@ def test_partner_sees_her_districts_exactly_and_the_others_protected(
     assert next(s for s in mine["series"] if s["label"] == "In progress")["data"] == [2], "exact in her district"
     others = chart_data(html, "others-stages")
     assert others["labels"] == ["Isfara"]
-    assert others["series"][0]["data"] == [None], "3 new in Isfara: hidden"
+    assert others["series"] == [{"label": "Total", "color": "#0072B2", "data": [9]}], "3 new in Isfara: not drawn"
     assert SECRET not in html
 
 
@@ -210,6 +210,31 @@ def test_query_count_is_the_same_with_few_or_many_concerns(
 
 
 # --- the charts -------------------------------------------------------------------------------------
+def test_a_protected_chart_draws_published_cells_or_its_totals() -> None:
+    from hamkori.core.disclosure import protect
+    from hamkori.kit.charts import Chart
+
+    few_hidden = protect([[20, 30, 2, 40], [25, 40, 12, 33], [30, 22, 18, 50]], ["A", "B", "C"], list("wxyz"))
+    chart = Chart.from_table(id="c", title="t", corner="", table=few_hidden)
+    assert not chart.draws_totals and chart.has_suppressed
+    drawn = [s["data"] for s in chart.data["series"]]
+    assert drawn[2] == [None, None, 18], "the small count and the one protecting it are not drawn"
+    assert all(v is None or v >= 5 for series in drawn for v in series)
+    mostly_hidden = protect([[3, 1, 2], [2, 4, 1]], ["A", "B"], ["x", "y", "z"])
+    chart = Chart.from_table(id="c", title="t", corner="", table=mostly_hidden)
+    assert chart.data["series"][0]["data"] == [c.value for c in mostly_hidden.row_totals]
+
+
+def test_districts_that_share_a_name_are_told_apart(programme: Any, place: Any) -> None:
+    from django.utils import translation
+
+    from hamkori.concerns.overview import place_labels
+
+    with translation.override("tg"):  # both are "Исфара" in Tajik
+        labels = place_labels([place("TJ-SU-ISFARA"), place("TJ-SU-ISFARA-ISFARA"), place(VANJ)])
+    assert labels[2] == "Ванҷ" and labels[0] != labels[1] and labels[0].startswith("Исфара (")
+
+
 def test_the_chart_script_loads_only_where_there_are_charts(
     users: dict, programme: Any, client_for: Any, world: dict
 ) -> None:
