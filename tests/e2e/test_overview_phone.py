@@ -115,6 +115,10 @@ def build_world() -> Any:
     return demo
 
 
+#: Console errors and page errors (a CSP refusal shows as one: "Refused to apply inline style ...").
+ERRORS: list[str] = []
+
+
 def new_page(
     browser: Browser, live_server: Any, language: str, user: User | None, outside: list[str], **options: Any
 ) -> Any:
@@ -134,7 +138,10 @@ def new_page(
     if user is not None:
         cookies.append(session_cookie(user, live_server.url))
     context.add_cookies(cookies)
-    return context, context.new_page()
+    page = context.new_page()
+    page.on("console", lambda message: ERRORS.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: ERRORS.append(str(error)))
+    return context, page
 
 
 def check_fits(page: Any, where: str) -> list[str]:
@@ -150,6 +157,7 @@ def test_overview_and_public_page_on_a_phone(browser: Browser, live_server: Any)
     SHOTS.mkdir(parents=True, exist_ok=True)
     demo = build_world()
     code = demo.programme.code
+    ERRORS.clear()
     problems: list[str] = []
     outside: list[str] = []
     for role in ("staff", "donor"):
@@ -216,4 +224,6 @@ def test_overview_and_public_page_on_a_phone(browser: Browser, live_server: Any)
     assert page.locator(".messages").is_visible() and not page.locator(".error-summary").count()
     context.close()
     assert outside == [], f"requests left the server: {outside}"
+    # The refused publication answers 422, which the browser logs; nothing else may go wrong.
+    assert [e for e in ERRORS if "422" not in e] == [], ERRORS
     assert problems == [], "\n".join(problems)
