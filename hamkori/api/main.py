@@ -6,8 +6,8 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from hamkori.api.auth import BearerToken, UserThrottle, require_api_user
-from hamkori.concerns.api_actions import actions_router, referrals_router
 from hamkori.concerns.api import router as concerns_router
+from hamkori.concerns.api_actions import actions_router, referrals_router
 from hamkori.core import api_errors as errors
 from hamkori.groups.api import router as groups_router
 from hamkori.people.api import router as people_router

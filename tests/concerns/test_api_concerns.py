@@ -2,7 +2,7 @@
 an anonymous caller), restricted notes and the reporter only for those who may see them, the
 services' errors in the one format, and a list whose query count does not grow.
 
-Referrals are created directly here: their service is built in parallel and not on main yet.
+The liaison's referral is made through its service (``concerns.actions.referral_create``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from django.utils import timezone
 from hamkori.accounts.models import User
 from hamkori.accounts.services import api_token_create
 from hamkori.concerns import services
-from hamkori.concerns.models import Concern, ConcernEvent, Referral, Status
+from hamkori.concerns.actions import referral_create
+from hamkori.concerns.models import Concern, ConcernEvent, Status
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.vault.services import PersonalData, vault_put
@@ -62,10 +63,12 @@ def world(programme: Any, place: Any, users: dict, vocabulary: dict, orgs: dict,
     services.concern_note(actor=users[Role.STAFF], concern=lap, text="Бо ҷамоат сӯҳбат шуд")
     other_vanj = make_concern(programme, place(VANJ), actor=partner, drivers=[drivers["recruitment"]])
     isfara = make_concern(programme, place(ISFARA), drivers=[drivers["police_mistrust"]])
-    # The police liaison gets only what was referred to the police.
-    Referral.objects.create(
-        programme=programme,
-        district=place(VANJ),
+    # The police liaison gets only what was referred to the police (a triaged concern can be referred).
+    services.concern_triage(
+        actor=users[Role.STAFF], concern=lap, drivers=[drivers["opportunities"]], sensitivity="internal"
+    )
+    referral_create(
+        actor=users[Role.STAFF],
         concern=lap,
         organisation=orgs["police"],
         message="Чароғҳо",
@@ -129,7 +132,7 @@ def test_another_programmes_users_see_nothing_and_get_404(programme: Any, world:
             assert response.status_code == 404 and response.json()["code"] == "not_found"
             assert post(client, f"{API}{concern.pk}/move", {"to_status": "declined", "reason": "x"}).status_code == 404
     world["lap"].refresh_from_db()
-    assert world["lap"].status == Status.REPORTED
+    assert world["lap"].status == Status.TRIAGED
 
 
 def test_liaison_sees_only_what_was_referred_and_nothing_restricted(users: dict, programme: Any, world: dict) -> None:
@@ -157,7 +160,7 @@ def test_another_partner_reads_but_may_not_write(users: dict, programme: Any, wo
         assert response.status_code == 403, response.content
         assert "Only the lead organisation and the organisation that recorded this concern" in response.json()["detail"]
     world["lap"].refresh_from_db()
-    assert world["lap"].status == Status.REPORTED
+    assert world["lap"].status == Status.TRIAGED
     assert AuditEvent.objects.filter(actor=world["asti_in_vanj"], outcome="denied").count() >= 2
 
 
@@ -200,7 +203,8 @@ def test_filters_by_district_status_and_driver(users: dict, programme: Any, worl
     assert ids(client.get(API, {"programme": code, "district": "TJ-GB"})) == {world["lap"].pk, world["other_vanj"].pk}
     assert ids(client.get(API, {"programme": code, "district": "NOWHERE"})) == set()
     assert ids(client.get(API, {"programme": code, "driver": "recruitment"})) == {world["other_vanj"].pk}
-    assert ids(client.get(API, {"programme": code, "status": "triaged"})) == set()
+    assert ids(client.get(API, {"programme": code, "status": "triaged"})) == {world["lap"].pk}
+    assert ids(client.get(API, {"programme": code, "status": "resolved"})) == set()
     assert client.get(API, {"programme": code, "status": "bogus"}).status_code == 422
     assert client.get(API, {"programme": code, "offset": 2**31}).status_code == 422
     page = client.get(API, {"programme": code, "limit": 1, "offset": 1}).json()
@@ -290,7 +294,7 @@ def test_illegal_moves_answer_422_with_the_reason(users: dict, programme: Any, w
     response = post(client, f"{API}{world['lap'].pk}/triage", {"drivers": [], "sensitivity": "internal"})
     assert response.status_code == 422 and "drivers" in response.json()["errors"]
     world["lap"].refresh_from_db()
-    assert world["lap"].status == Status.REPORTED
+    assert world["lap"].status == Status.TRIAGED
 
 
 def test_a_partner_cannot_record_outside_her_districts(users: dict, programme: Any, world: dict) -> None:

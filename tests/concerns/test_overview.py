@@ -1,8 +1,9 @@
 """The programme overview across districts: who sees exact counts and who sees protected ones, the
 charts drawn from the tables (and only on pages that have charts), and a constant query count.
 
-Actions and statuses past triage are set directly here: the services that make them (rounds,
-actions) are built in parallel and not on main yet; counting does not depend on how they came about.
+Actions are built through their services; statuses past triage are set directly here (reaching them
+through rounds, plans and sign-offs would only slow the tests: counting does not depend on how a
+concern got where it is).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from hamkori.concerns.models import Action, ActionOwner, Concern, Driver, Status
+from hamkori.concerns import actions
+from hamkori.concerns.models import Action, Concern, Driver, Status
 from hamkori.core.roles import Role
 
 from .conftest import make_concern
@@ -44,13 +46,19 @@ def add_concerns(programme: Any, place: Any, vocabulary: dict, where: str, statu
         Concern.objects.filter(pk=concern.pk).update(status=status)
 
 
-def add_action(
-    programme: Any, place: Any, where: str, *, due: dt.date, state: str = "open", owners: Any = ()
-) -> Action:
-    # No action service on main yet: built directly (see the module's docstring).
-    action = Action.objects.create(programme=programme, district=place(where), title="Чароғҳо", due_on=due, state=state)
-    for org in owners:
-        ActionOwner.objects.create(action=action, organisation=org)
+def add_action(programme: Any, place: Any, where: str, *, due: dt.date, state: str = "open") -> Action:
+    """An action of the district, owned by the lead organisation, brought to ``state``."""
+    action = actions.action_create(
+        actor=None,
+        programme=programme,
+        district=place(where),
+        title="Чароғҳо",
+        due_on=due,
+        owners=[programme.lead_organisation],
+    )
+    if state != Action.State.OPEN:
+        note = "Дигар лозим нест" if state == Action.State.DROPPED else ""
+        action = actions.action_update(actor=None, action=action, state=state, note=note)
     return action
 
 

@@ -2,8 +2,8 @@
 check, and then only published wording, owner kinds, statuses and protected counts: never a name,
 a description, a village, a restricted note or anything about the reporter.
 
-The action service that sets ``Action.public_text``/``published_at`` (``action_publish``) is built in
-parallel and is not on main yet: these tests create actions and set those two fields directly.
+Actions are agreed, updated and published through their services (``concerns.actions``); a concern's
+status past triage is set directly (the rounds that prioritise it are not what is tested here).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from hamkori.concerns import publication, services
-from hamkori.concerns.models import Action, ActionOwner, Concern, DistrictPage, Status
+from hamkori.concerns import actions, publication, services
+from hamkori.concerns.models import Action, Concern, DistrictPage, Status
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.vault.services import PersonalData, vault_put
@@ -47,19 +47,32 @@ def publish_url(programme: Any) -> str:
     return reverse("concern_publish", args=[programme.code])
 
 
-def published_action(programme: Any, district: Any, concern: Concern | None, text: str, **values: Any) -> Action:
-    """An action with published public wording (no action service on main yet: built directly)."""
-    values.setdefault("due_on", timezone.localdate() + dt.timedelta(days=20))
-    action = Action.objects.create(
-        programme=programme, district=district, concern=concern, title="дохилӣ: Раҳмон", **values
+def published_action(
+    staff: Any,
+    concern: Concern,
+    text: str,
+    *,
+    state: str = "",
+    progress: int | None = None,
+    owners: Any = (),
+    group_owns: bool = False,
+) -> Action:
+    """An action agreed for ``concern``, brought to ``state``/``progress``, its wording published."""
+    action = actions.action_create(
+        actor=staff,
+        concern=concern,
+        title="дохилӣ: Раҳмон",
+        due_on=timezone.localdate() + dt.timedelta(days=20),
+        owners=owners,
+        group_owns=group_owns,
     )
-    Action.objects.filter(pk=action.pk).update(public_text=text, published_at=timezone.now())
-    action.refresh_from_db()
-    return action
+    if state or progress is not None:
+        action = actions.action_update(actor=staff, action=action, state=state or None, progress=progress)
+    return actions.action_publish(actor=staff, action=action, public_text=text, do_no_harm_checked=True)
 
 
 @pytest.fixture
-def world(programme: Any, place: Any, users: dict, vocabulary: dict, orgs: dict) -> dict[str, Any]:
+def world(programme: Any, place: Any, users: dict, vocabulary: dict, orgs: dict, vanj_group: Any) -> dict[str, Any]:
     staff = users[Role.STAFF]
     drivers = vocabulary["drivers"]
     lights = make_concern(
@@ -71,6 +84,7 @@ def world(programme: Any, place: Any, users: dict, vocabulary: dict, orgs: dict)
         location_text=STREET,
         drivers=[drivers["opportunities"], drivers["police_mistrust"]],
         restricted_notes=f"{PERSON_IN_NOTE} дид",
+        group=vanj_group,
     )
     key = uuid.uuid4()
     vault_put(actor=None, subject_key=key, data=PersonalData(full_name=REPORTER, phone="+992 900 00 00 00"))
@@ -87,14 +101,10 @@ def world(programme: Any, place: Any, users: dict, vocabulary: dict, orgs: dict)
     services.concern_publish_note(actor=staff, concern=secret, text=RESTRICTED_NOTE_TEXT, do_no_harm_checked=True)
     for _ in range(6):
         make_concern(programme, place(VANJ), drivers=[drivers["opportunities"]])
-    action = published_action(
-        programme, place(VANJ), lights, ACTION_TEXT, state="in_progress", progress=40, group_owns=True
+    action = published_action(staff, lights, ACTION_TEXT, progress=40, owners=[orgs["police"]], group_owns=True)
+    actions.action_create(  # agreed, its wording never published
+        actor=staff, concern=lights, title="not yet checked", due_on=timezone.localdate(), owners=[orgs["lap"]]
     )
-    ActionOwner.objects.create(action=action, organisation=orgs["police"])
-    unpublished = Action.objects.create(
-        programme=programme, district=place(VANJ), concern=lights, title="Раҳмон", due_on=timezone.localdate()
-    )
-    Action.objects.filter(pk=unpublished.pk).update(public_text="not yet checked")  # wording, no publication
     return {"lights": lights, "secret": secret, "action": action}
 
 
@@ -251,7 +261,12 @@ def test_a_withdrawn_page_answers_404_again(
 def test_public_wording_and_introduction_are_escaped(
     users: dict, programme: Any, place: Any, world: dict, client: Any
 ) -> None:
-    Action.objects.filter(pk=world["action"].pk).update(public_text='<img src=x onerror="alert(1)">')
+    actions.action_publish(
+        actor=users[Role.STAFF],
+        action=world["action"],
+        public_text='<img src=x onerror="alert(1)">',
+        do_no_harm_checked=True,
+    )
     publish(users[Role.STAFF], programme, place, introduction="<script>alert(2)</script>")
     html = client.get(public_url(programme)).content.decode()
     assert "<img src=x" not in html and "<script>alert(2)" not in html
@@ -304,6 +319,7 @@ def test_public_page_query_count_does_not_grow(
     few = count()
     for i in range(15):
         concern = make_concern(programme, place(VANJ), drivers=[vocabulary["drivers"]["recruitment"]])
-        published_action(programme, place(VANJ), concern, f"Амал {i}", state="done")
+        Concern.objects.filter(pk=concern.pk).update(status=Status.PLANNED)
+        published_action(users[Role.STAFF], concern, f"Амал {i}", state="done", owners=[programme.lead_organisation])
         services.concern_publish_note(actor=None, concern=concern, text=f"Кор {i}", do_no_harm_checked=True)
     assert count() == few

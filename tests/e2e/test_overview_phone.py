@@ -2,9 +2,8 @@
 phone in Tajik and Russian: the charts are drawn from the tables' data, the tables stay and fit the
 screen, nothing is fetched from another host; without JavaScript the tables alone are there.
 
-Screenshots go to ``/tmp/shots/overview-*.png`` for a person to look at. Statuses past triage and
-actions are set directly: the services that make them are built in parallel (see
-``tests/concerns/test_overview.py``)."""
+Screenshots go to ``/tmp/shots/overview-*.png`` for a person to look at. Actions go through their
+services; statuses past triage are set directly (see ``tests/concerns/test_overview.py``)."""
 
 from __future__ import annotations
 
@@ -19,8 +18,9 @@ from django.utils import timezone
 from playwright.sync_api import Browser
 
 from hamkori.accounts.models import User
-from hamkori.concerns import publication, services
-from hamkori.concerns.models import Action, ActionOwner, Concern, Driver, Status
+from hamkori.concerns import actions, publication, services
+from hamkori.concerns.models import Concern, Driver, Status
+from hamkori.demo.concerns_data import DRIVERS
 from hamkori.demo.services import build_demo
 from hamkori.orgs.models import Organisation
 
@@ -29,14 +29,6 @@ from .test_phone_walk import HEIGHT, OVERFLOW_JS, TABLES_JS, WIDTH, session_cook
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("/tmp/shots")
-DRIVERS = [
-    ("opportunities", "Набудани имкониятҳо", "Нехватка возможностей", "Lack of opportunities"),
-    ("expression", "Маҳдудияти озодии баён", "Ограниченная свобода выражения", "Limited freedom of expression"),
-    ("exclusion", "Дур мондан аз қарорҳо", "Исключение из принятия решений", "Exclusion from decisions"),
-    ("police_mistrust", "Нобоварӣ ба милитсия", "Недоверие к милиции", "Mistrust of police"),
-    ("police_conduct", "Рафтори саркӯбгаронаи милитсия", "Репрессивное поведение милиции", "Repressive policing"),
-    ("recruitment", "Ҷалб ба гурӯҳҳои зӯроварӣ", "Вербовка в насильственные группы", "Violent-group recruitment"),
-]
 STATUSES = [
     Status.REPORTED,
     Status.TRIAGED,
@@ -69,17 +61,17 @@ def build_world() -> Any:
             )
             Concern.objects.filter(pk=concern.pk).update(status=rng.choice(STATUSES))
         for n in range(3 + 2 * (index % 2)):
-            action = Action.objects.create(
+            action = actions.action_create(
+                actor=None,
                 programme=programme,
                 district=district,
                 title=f"Амал {n}",
                 due_on=today + dt.timedelta(days=rng.randint(-40, 40)),
-                state=rng.choice(["open", "in_progress", "done", "done"]),
-                progress=rng.choice([10, 40, 70]),
-                group_owns=bool(n % 2),
+                owners=[programme.lead_organisation],
             )
-            if police is not None and n % 3 == 0:
-                ActionOwner.objects.create(action=action, organisation=police)
+            state = rng.choice(["open", "in_progress", "done", "done"])
+            if state != "open":
+                actions.action_update(actor=None, action=action, state=state, progress=rng.choice([10, 40, 70]))
     vanj = next(d for d in districts if d.code == "TJ-GB-VANJ")
     lit = services.concern_create(
         actor=None, programme=programme, district=vanj, description="Роҳи мактаб торик", drivers=drivers[:2]
@@ -92,19 +84,15 @@ def build_world() -> Any:
         ("Милитсия ва ҷамоат дар роҳи мактаб чароғ мегузоранд", "in_progress", 60),
         ("Гурӯҳи корӣ бо ҷавонон дар бораи корҳои мавсимӣ вохӯрӣ мегузаронад", "done", 100),
     ):
-        action = Action.objects.create(
-            programme=programme,
-            district=vanj,
+        action = actions.action_create(
+            actor=None,
             concern=lit,
             title="дохилӣ",
             due_on=today + dt.timedelta(days=25),
-            state=state,
-            progress=progress,
-            group_owns=True,
+            owners=[o for o in (police, programme.lead_organisation) if o is not None][:1],
         )
-        if police is not None:
-            ActionOwner.objects.create(action=action, organisation=police)
-        Action.objects.filter(pk=action.pk).update(public_text=text, published_at=timezone.now())
+        actions.action_update(actor=None, action=action, state=state, progress=progress)
+        actions.action_publish(actor=None, action=action, public_text=text, do_no_harm_checked=True)
     publication.district_page_publish(
         actor=None,
         programme=programme,
