@@ -116,7 +116,7 @@ class PublicStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-PUBLIC_STATUS = {
+PUBLIC_STATUS: dict[str, str] = {
     Status.REPORTED: PublicStatus.RECEIVED,
     Status.TRIAGED: PublicStatus.RECEIVED,
     Status.PRIORITISED: PublicStatus.DISCUSSED,
@@ -373,7 +373,7 @@ class Action(TimeStampedModel):
         _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
-    owners = models.ManyToManyField(
+    owners: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         "orgs.Organisation", through="ActionOwner", verbose_name=_("owner organisations"), related_name="+"
     )
     #: The working group itself owns (part of) the action: its members may update it.

@@ -183,7 +183,7 @@ def concern_create(
         errors["district"] = [_("You can only record concerns in your own districts.")]
     if group is not None and (group.programme_id != programme.pk or group.district_id != getattr(district, "pk", None)):
         errors["group"] = [_("Choose a working group of the concern's district.")]
-    if errors:
+    if errors or district is None:
         raise ValidationError(errors)
     concern = Concern.objects.create(
         programme=programme,
@@ -338,11 +338,12 @@ def move(concern: Concern, *, actor: Any, to_status: str, reason: str = "", by_s
 
 
 def _how(to_status: str) -> str:
-    return {
+    how: dict[str, str] = {
         Status.PRIORITISED: _("a working group's prioritisation round decides it."),
         Status.REVIEWED: _("record the review."),
         Status.MERGED: _("merge it into the concern it duplicates."),
-    }.get(to_status, "")
+    }
+    return how.get(to_status, "")
 
 
 @transaction.atomic

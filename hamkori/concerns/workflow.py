@@ -86,7 +86,7 @@ def _in_group(concern: Concern) -> Decision:
 
 
 _change = "concern.change"
-_CLOSE = {
+_CLOSE: dict[str, Move] = {
     Status.NOT_ACTIONABLE: Move(_change, needs_reason=True),
     Status.REFERRED_ELSEWHERE: Move(_change, needs_reason=True),
 }
@@ -154,7 +154,7 @@ def check_move(user: Any, concern: Concern, to_status: str) -> Decision:
     return ALLOW
 
 
-def moves_for(user: Any, concern: Concern) -> list[tuple[str, str, Decision, bool]]:
+def moves_for(user: Any, concern: Concern) -> list[tuple[str, Any, Decision, bool]]:
     """The moves a page offers: ``(status, label, decision, needs_reason)`` for each move the user's
     role may make by hand, allowed or with the reason it is not possible yet."""
     offered = []
