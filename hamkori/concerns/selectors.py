@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
 from hamkori.access.policy import grant_in, role_in
@@ -38,6 +38,10 @@ from hamkori.programmes.models import Programme
 #: A list counts at most this many concerns; beyond it the page says "more than 10,000" and offers
 #: the newest ones (counting a million rows for a pager nobody pages through would cost seconds).
 COUNT_CAP = 10_000
+#: The triage queue counts at most this many (more than a thousand waiting is already the news).
+TRIAGE_CAP = 1_000
+#: A text search counts at most this many matches (its words are looked for in every description).
+SEARCH_CAP = 1_000
 #: Cards per board column (the column's count links to the whole list).
 BOARD_CARDS = 5
 #: Possible duplicates are looked for among this many of the district's most recent open concerns.
@@ -101,9 +105,10 @@ def filter_concerns(concerns: QuerySet[Concern], filters: ListFilters) -> QueryS
     elif status in Status.values:
         concerns = concerns.filter(status=status)
     if params["driver"]:
-        # A subquery, not a join: no duplicate rows, no DISTINCT.
-        through = Concern.drivers.through.objects.filter(driver=filters.driver).values("concern_id")
-        concerns = concerns.filter(pk__in=through) if filters.driver else concerns.none()
+        # EXISTS, not a join (no duplicate rows, no DISTINCT) nor ``IN (SELECT …)`` (which would list
+        # every concern of the driver, a third of a big programme's, before the first row).
+        through = Concern.drivers.through.objects.filter(concern_id=OuterRef("pk"), driver=filters.driver)
+        concerns = concerns.filter(Exists(through)) if filters.driver else concerns.none()
     if params["source"] in Source.values:
         concerns = concerns.filter(source=params["source"])
     if params["sensitivity"] in Sensitivity.values:
@@ -118,21 +123,29 @@ def filter_concerns(concerns: QuerySet[Concern], filters: ListFilters) -> QueryS
     return concerns
 
 
+def capped_count(concerns: QuerySet[Concern], cap: int) -> int:
+    """``SELECT COUNT(*) FROM (SELECT programme_id … LIMIT cap + 1)``, unordered: at most ``cap + 1``
+    index entries are read, whatever the table's size (``programme_id``, not ``id``: every index of the
+    table holds it, so PostgreSQL can count from the index alone)."""
+    return concerns.order_by().values("programme_id")[: cap + 1].count()
+
+
 class CappedPaginator(Paginator):
-    """A paginator whose count stops at ``COUNT_CAP``: ``SELECT COUNT(*) FROM (SELECT id … LIMIT
-    10001)`` reads at most that many index entries, whatever the table's size. ``capped`` says the
-    true count is larger; the pages then reach the newest ``COUNT_CAP`` concerns (narrow the filters
-    for older ones)."""
+    """A paginator whose count stops at ``cap``. ``capped`` says the true count is larger; the
+    pages then reach the newest ``cap`` concerns (narrow the filters for older ones)."""
 
     capped = False
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int = COUNT_CAP) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
 
     @property
     def count(self) -> int:
         if not hasattr(self, "_capped_count"):
-            rows = self.object_list
-            found = rows.values("pk")[: COUNT_CAP + 1].count() if isinstance(rows, QuerySet) else len(rows)
-            self.capped = found > COUNT_CAP
-            self._capped_count = min(found, COUNT_CAP)
+            found = capped_count(self.object_list, self.cap)
+            self.capped = found > self.cap
+            self._capped_count = min(found, self.cap)
         return self._capped_count
 
 
@@ -157,9 +170,9 @@ def overdue_ids(concern_ids: Iterable[int]) -> set[int]:
     )
 
 
-def concern_page(concerns: QuerySet[Concern], number: Any, per_page: int = 50) -> Any:
+def concern_page(concerns: QuerySet[Concern], number: Any, per_page: int = 50, *, cap: int = COUNT_CAP) -> Any:
     ordered = with_cards(concerns.order_by("-created_at", "-pk"))
-    return CappedPaginator(ordered, per_page).get_page(number)
+    return CappedPaginator(ordered, per_page, cap=cap).get_page(number)
 
 
 # --- The board -------------------------------------------------------------------------------------
@@ -172,11 +185,12 @@ class Column:
 
 
 def board(user: Any, programme: Programme, district: Place, cards: int = BOARD_CARDS) -> list[Column]:
-    """The district's concerns by stage: every stage's count (one ``GROUP BY``) and its ``cards`` most
+    """The district's concerns by stage: every stage's count (one ``GROUP BY``, ``COUNT(*)`` so that
+    PostgreSQL counts from the ``concern_stage`` index alone) and its ``cards`` most
     recent concerns (one query per stage, each reading ``cards`` rows of the board index), with their
     drivers (one query)."""
     concerns = visible_concerns(user, programme).filter(district=district)
-    counts = dict(concerns.filter(status__in=BOARD_STAGES).values_list("status").annotate(n=Count("pk")).order_by())
+    counts = dict(concerns.filter(status__in=BOARD_STAGES).values_list("status").annotate(n=Count("*")).order_by())
     recent: dict[str, list[int]] = {}
     for status in BOARD_STAGES:
         # Asked even when the count is 0: the page's query count never depends on the data.
@@ -194,7 +208,10 @@ def board(user: Any, programme: Programme, district: Place, cards: int = BOARD_C
 # --- Triage ----------------------------------------------------------------------------------------
 class _Chain(Sequence[Concern]):
     """Two ordered querysets as one sequence for the paginator: public submissions first, then the
-    rest, each read by index in its own order (a ``CASE`` in ``ORDER BY`` would sort them all)."""
+    rest, each read by index in its own order (a ``CASE`` in ``ORDER BY`` would sort them all).
+
+    Always the same queries, whatever the page: two capped counts, the ids of the page from each
+    part (at least one row asked of each), then the page's rows with their drivers."""
 
     def __init__(self, first: QuerySet[Concern], then: QuerySet[Concern]) -> None:
         self.first, self.then = first, then
@@ -202,29 +219,30 @@ class _Chain(Sequence[Concern]):
 
     def lengths(self) -> tuple[int, int]:
         if self._lengths is None:
-            first = self.first.values("pk")[: COUNT_CAP + 1].count()
-            then = self.then.values("pk")[: COUNT_CAP + 1].count() if first <= COUNT_CAP else 0
-            self._lengths = (first, then)
+            self._lengths = (capped_count(self.first, TRIAGE_CAP), capped_count(self.then, TRIAGE_CAP))
         return self._lengths
 
     def __len__(self) -> int:
-        return min(sum(self.lengths()), COUNT_CAP)
+        return min(sum(self.lengths()), TRIAGE_CAP)
 
     @property
     def capped(self) -> bool:
-        return sum(self.lengths()) > COUNT_CAP
+        return sum(self.lengths()) > TRIAGE_CAP
 
     def __getitem__(self, index: Any) -> Any:
         if not isinstance(index, slice):
             return self[index : index + 1][0]
         start, stop = index.start or 0, index.stop if index.stop is not None else len(self)
         n_first = self.lengths()[0]
-        rows: list[Concern] = []
-        if start < n_first:
-            rows += list(self.first[start : min(stop, n_first)])
-        if stop > n_first:
-            rows += list(self.then[max(start - n_first, 0) : stop - n_first])
-        return rows
+        ids: list[int] = []
+        for part, lo, hi in (
+            (self.first, min(start, n_first), min(stop, n_first)),
+            (self.then, max(start - n_first, 0), max(stop - n_first, 0)),
+        ):
+            found = list(part.values_list("pk", flat=True)[lo : max(hi, lo + 1)])
+            ids += found[: hi - lo]
+        rows = {c.pk: c for c in with_cards(Concern.objects.filter(pk__in=ids))}
+        return [rows[pk] for pk in ids]
 
 
 def triage_queue(user: Any, programme: Programme, district: Place | None = None) -> _Chain:
@@ -237,7 +255,6 @@ def triage_queue(user: Any, programme: Programme, district: Place | None = None)
     if role_in(user, programme) == Role.PARTNER:
         grant = grant_in(user, programme)
         concerns = concerns.filter(Q(owner__isnull=True) | Q(owner_id=getattr(grant, "organisation_id", None)))
-    concerns = with_cards(concerns)
     return _Chain(
         concerns.filter(source=Source.PUBLIC).order_by("created_at", "pk"),
         concerns.exclude(source=Source.PUBLIC).order_by("created_at", "pk"),
@@ -270,7 +287,15 @@ def similar_concerns(
     return [(rows[pk], score) for score, pk in scored if pk in rows]
 
 
-# --- The concern page --------------------------------------------------------------------------------
+# --- The concern page ----------------------------------------------------------------------------
+def merged_into(user: Any, concern: Concern) -> list[Concern]:
+    """The concerns merged into ``concern`` that ``user`` sees. Two queries, each by its own index: the
+    merged ones first (by ``merged_into``), then which of those are visible (by id); one query with
+    the programme's condition makes SQLite walk the programme's index instead."""
+    ids = list(Concern.objects.filter(merged_into=concern).values_list("pk", flat=True)[:100])
+    return list(visible_concerns(user, concern.programme).filter(pk__in=ids).only("pk", "reference").order_by("pk"))
+
+
 def terms_for(programme: Programme, model: type[Driver] | type[AffectedGroup], keep: Iterable[int] = ()) -> Any:
     """The programme's terms in use, and any of ``keep`` (already chosen) even if no longer in use."""
     return model.objects.filter(Q(programme=programme) & (Q(active=True) | Q(pk__in=list(keep))))

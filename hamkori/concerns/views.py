@@ -52,7 +52,11 @@ PAGE_SIZE = 50
 
 
 def _concern(request: ProgrammeRequest, pk: int, action: str = "view") -> Concern:
-    return get_for_user(request.user, Concern, action, pk=pk, programme=request.programme)
+    concern = get_for_user(request.user, Concern, action, pk=pk, programme=request.programme)
+    # Again with what the pages show beside it: the same queries whether or not it has a place or a group.
+    return Concern.objects.select_related("programme", "district", "place", "group", "owner", "merged_into").get(
+        pk=concern.pk
+    )
 
 
 def _detail_url(concern: Concern) -> str:
@@ -67,13 +71,14 @@ def concern_list(request: ProgrammeRequest) -> HttpResponse:
     districts = selectors.scope_districts(programme, user)
     filters = selectors.read_filters(request.GET, programme, districts)
     concerns = selectors.filter_concerns(selectors.visible_concerns(user, programme), filters)
-    page = selectors.concern_page(concerns, request.GET.get("page"), PAGE_SIZE)
+    cap = selectors.SEARCH_CAP if filters.params["q"] else selectors.COUNT_CAP
+    page = selectors.concern_page(concerns, request.GET.get("page"), PAGE_SIZE, cap=cap)
     rows = list(page.object_list)
     context = {
         "page": page,
         "rows": rows,
         "capped": page.paginator.capped,
-        "cap": selectors.COUNT_CAP,
+        "cap": cap,
         "overdue": selectors.overdue_ids(c.pk for c in rows),
         "params": filters.params,
         "filters": filters.params,
@@ -162,9 +167,7 @@ def _detail_context(request: ProgrammeRequest, concern: Concern, **extra: Any) -
         "may_restricted": may_restricted,
         "may_publish": bool(decide(user, "concern.publish", concern)),
         "contact": contact,
-        "merged_here": list(
-            selectors.visible_concerns(user, request.programme).filter(merged_into=concern).only("pk", "reference")
-        ),
+        "merged_here": selectors.merged_into(user, concern),
         "actions": list(actions),
         "referrals": list(referrals),
         "note_form": NoteForm(may_restrict=may_restricted),
@@ -329,7 +332,7 @@ def concern_triage_queue(request: ProgrammeRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "capped": queue.capped,
-            "cap": selectors.COUNT_CAP,
+            "cap": selectors.TRIAGE_CAP,
             "overdue": set(),
             "params": {"district": district.code if district else ""},
             "districts": districts,
