@@ -143,7 +143,7 @@ class CappedPaginator(Paginator):
     @property
     def count(self) -> int:
         if not hasattr(self, "_capped_count"):
-            found = capped_count(self.object_list, self.cap)
+            found = capped_count(self.object_list, self.cap)  # type: ignore[arg-type]
             self.capped = found > self.cap
             self._capped_count = min(found, self.cap)
         return self._capped_count
