@@ -89,6 +89,7 @@ def concern_list(request: ProgrammeRequest) -> HttpResponse:
         "sensitivities": Sensitivity.choices,
         "may_create": bool(decide(user, "concern.create", programme)),
         "may_triage": bool(decide(user, "concern.change", programme)),
+        "may_vocabulary": bool(decide(user, "concern.vocabulary", programme)),
     }
     return render_page(request, "concerns/list.html", context, partial="rows")
 
