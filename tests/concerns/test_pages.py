@@ -613,3 +613,38 @@ def test_list_and_board_need_the_same_queries_for_5_or_60_concerns(
     html = client_for(users[Role.STAFF]).get(pages["list"]).content.decode()
     assert "60 concerns" in html and html.count('data-label="Reference"') == 50
     assert "Page 1 of 2" in html
+
+
+def test_bad_input_is_a_clear_answer_never_a_500(
+    programme: Any, concern: Concern, users: dict, vocabulary: dict, client_for: Any
+) -> None:
+    staff = client_for(users[Role.STAFF])
+    admin = client_for(users[Role.ADMIN])
+    before = state(concern)
+    gets = [
+        url("concern_list", programme) + "?page=abc&district=%00&status=<x>&driver=" + "d" * 500 + "&q=" + "%" * 300,
+        url("concern_list", programme) + "?page=99999",
+        url("concern_board", programme) + "?district=nowhere",
+        url("concern_triage_queue", programme) + "?page=-1&district=x",
+        url("concern_detail", programme, concern.pk) + "?contact=1",
+        url("concern_merge", programme, concern.pk) + f"?into={concern.pk}",
+    ]
+    for address in gets:
+        assert staff.get(address).status_code == 200, address
+    posts = [
+        (url("concern_move", programme, concern.pk), {"to_status": "merged"}),
+        (url("concern_move", programme, concern.pk), {"to_status": "reviewed"}),
+        (url("concern_merge", programme, concern.pk), {"into": concern.pk, "confirm": "on"}),
+        (url("concern_edit", programme, concern.pk), {"district": "abc", "drivers": ["x", "99999"], "place": "-1"}),
+        (url("concern_triage", programme, concern.pk), {"drivers": ["abc"], "sensitivity": "secret", "group": "0"}),
+        (url("concern_note", programme, concern.pk), {"text": "x" * 5000}),
+        (url("concern_publish", programme, concern.pk), {"text": "y" * 5000, "do_no_harm_checked": "on"}),
+    ]
+    for address, data in posts:
+        response = staff.post(address, data)
+        assert response.status_code == 422, (address, response.status_code)
+    assert state(concern) == before
+    vocab = url("concern_vocabulary", programme)
+    assert admin.post(vocab, {"kind": "nonsense"}).status_code == 404
+    assert admin.post(vocab, {"kind": "driver", "term": "abc"}).status_code == 422
+    assert admin.post(vocab, {"kind": "driver", "term": "999999"}).status_code == 404
