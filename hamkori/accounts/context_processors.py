@@ -14,6 +14,7 @@ NAV_SECTIONS = (
     ("person_", "people"),
     ("people_", "people"),
     ("programme_balance", "balance"),
+    ("referral_", "referrals"),
     ("user_", "users"),
     ("programme_", "settings"),
     ("audit_", "audit"),

@@ -6,6 +6,8 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from hamkori.api.auth import BearerToken, UserThrottle, require_api_user
+from hamkori.concerns.api import router as concerns_router
+from hamkori.concerns.api_actions import actions_router, referrals_router
 from hamkori.core import api_errors as errors
 from hamkori.groups.api import router as groups_router
 from hamkori.people.api import router as people_router
@@ -22,7 +24,10 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 errors.install(api)
+api.add_router("/actions", actions_router)
+api.add_router("/concerns", concerns_router)
 api.add_router("/groups", groups_router)
 api.add_router("/people", people_router)
 api.add_router("/places", places_router)
 api.add_router("/programmes", programmes_router)
+api.add_router("/referrals", referrals_router)

@@ -302,6 +302,8 @@ class PrioritisationRound(TimeStampedModel):
     criteria = models.ManyToManyField(Criterion, verbose_name=_("criteria"), related_name="+")
     concerns = models.ManyToManyField(Concern, verbose_name=_("shortlist"), related_name="rounds")
     decided_at = models.DateTimeField(null=True, blank=True)
+    #: The decision: the shortlisted concerns the group chose (they became prioritised).
+    chosen = models.ManyToManyField(Concern, verbose_name=_("chosen"), blank=True, related_name="+")
 
     scope = ScopeSpec(
         programme="programme",

@@ -142,3 +142,45 @@ def _signoff_authority(user: Any, obj: Any) -> Decision:
     if role == Role.LIAISON and grant is not None and grant.organisation_id == organisation.pk:
         return ALLOW
     return Decision(False, _("Only that organisation can sign off for itself."))
+
+
+# --- Prioritisation rounds (hamkori/concerns/rounds.py) --------------------------------------------
+def _facilitates(user: Any, group: Any, message: Any) -> Decision:
+    role = role_in(user, group.programme_id)
+    if role in LEAD_ROLES:
+        return ALLOW
+    if role == Role.PARTNER:
+        grant = grant_in(user, group.programme_id)
+        if group.owner_id is None or (grant is not None and grant.organisation_id == group.owner_id):
+            return ALLOW
+        return Decision(False, message)
+    return NOT_YOUR_ROLE
+
+
+@rule("round.change")
+def _round_change(user: Any, obj: Any) -> Decision:
+    """Setting up a round, changing its shortlist and deciding it (obj: the programme, a working group
+    or a round): lead roles, and a partner of the organisation that facilitates the group, as for
+    ``workinggroup.change``. Group members score; they do not set up or decide."""
+    if obj is None or obj._meta.model_name == "programme":
+        return roles_rule(*FIELD_ROLES)(user, obj)
+    group = obj if obj._meta.model_name == "workinggroup" else obj.group
+    return _facilitates(
+        user,
+        group,
+        _(
+            "Only the lead organisation and the organisation that facilitates this group can run its prioritisation rounds."
+        ),
+    )
+
+
+@rule("round.score")
+def _round_score(user: Any, round_: Any) -> Decision:
+    """Entering scores in an open round: whoever may change it, and the members of its group today."""
+    if role_in(user, round_.programme_id) == Role.GROUP_MEMBER:
+        from hamkori.groups.models import WorkingGroup
+
+        if WorkingGroup.objects.visible_to(user).filter(pk=round_.group_id).exists():
+            return ALLOW
+        return Decision(False, _("Only the members of this group can score its shortlist."))
+    return _round_change(user, round_)

@@ -224,7 +224,7 @@ def concern_note(request: ProgrammeRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @programme_view(action="concern.publish")
-def concern_publish(request: ProgrammeRequest, pk: int) -> HttpResponse:
+def concern_publish_note(request: ProgrammeRequest, pk: int) -> HttpResponse:
     """Publish the public "what was done" note after the do-no-harm check, or withdraw it."""
     concern = _concern(request, pk, "publish")
     withdraw = "withdraw" in request.POST

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from hamkori.accounts import views_audit
 from hamkori.accounts.urls import programme_urlpatterns as user_urls
+from hamkori.concerns.urls_overview import public_urlpatterns as concern_public_urls
+from hamkori.concerns.urls_overview import publish_urlpatterns as concern_publish_urls
 from hamkori.core import views as core_views
 from hamkori.people import views_sectors
 from hamkori.programmes import views as programme_views
@@ -23,7 +25,13 @@ urlpatterns = [
     path("p/<slug:code>/users/", include(user_urls)),
     path("p/<slug:code>/people/", include("hamkori.people.urls")),
     path("p/<slug:code>/groups/", include("hamkori.groups.urls")),
+    path("p/<slug:code>/rounds/", include("hamkori.concerns.urls_rounds")),
+    path("p/<slug:code>/plan/", include("hamkori.concerns.urls_actions")),
+    # Before any other p/<code>/concerns/ include, so that nothing there shadows them.
+    path("p/<slug:code>/concerns/overview/", include("hamkori.concerns.urls_overview")),
+    path("p/<slug:code>/concerns/publish/", include(concern_publish_urls)),
     path("p/<slug:code>/concerns/", include("hamkori.concerns.urls")),
+    path("public/", include(concern_public_urls)),
     path("api/", include("hamkori.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

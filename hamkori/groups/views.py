@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -31,6 +32,7 @@ from hamkori.groups.balance import (
 )
 from hamkori.groups.forms import BalancePolicyForm, EndMembershipForm, GroupForm, MembershipForm, StatusForm
 from hamkori.groups.models import Membership, WorkingGroup, current_q
+from hamkori.groups.panels import group_panels
 from hamkori.kit.pages import errors_to_form, form_then_service
 from hamkori.people.models import Person
 from hamkori.people.selectors import names_for
@@ -198,6 +200,10 @@ def _detail_context(request: HttpRequest, group: WorkingGroup, **extra: Any) -> 
         if may_change and group.status != WorkingGroup.Status.CLOSED
         else None,
         "ended": _ended(request, group) if may_change else None,
+        "panels": [
+            render_to_string(panel.template, {**panel.context, "group": group}, request=request)
+            for panel in group_panels(request.user, group)
+        ],
     } | extra
 
 

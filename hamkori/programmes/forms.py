@@ -33,6 +33,11 @@ class ProgrammeForm(forms.Form):
     start_date = ISODateField(label=_("Start date"))
     end_date = ISODateField(label=_("End date"))
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Asia/Dushanbe")
+    public_reports = forms.BooleanField(
+        label=_("Accept concerns from the public"),
+        required=False,
+        help_text=_("Anyone may then report a concern in the programme's locations at /report/, without an account."),
+    )
     locations = PlaceMultipleChoiceField(
         label=_("Locations"),
         queryset=Place.objects.filter(level__in=["district", "city", "town"]).order_by("path"),

@@ -30,6 +30,7 @@ FIELDS = [
     "end_date",
     "time_zone",
     "country",
+    "public_reports",
 ]
 
 

@@ -143,7 +143,9 @@ def test_another_partner_organisation_sees_but_every_write_answers_403(
             assert reason in response.content.decode()
     for address in (url("concern_edit", programme, concern.pk), url("concern_triage", programme, concern.pk)):
         assert client.get(address).status_code == 403
-    publish = client.post(url("concern_publish", programme, concern.pk), {"text": "done", "do_no_harm_checked": "on"})
+    publish = client.post(
+        url("concern_publish_note", programme, concern.pk), {"text": "done", "do_no_harm_checked": "on"}
+    )
     assert publish.status_code == 403
     # A note she may add (she sees the concern), but never a restricted one: the box is not hers.
     client.post(url("concern_note", programme, concern.pk), {"text": "seen", "restricted": "on"})
@@ -293,7 +295,7 @@ def test_publishing_needs_the_do_no_harm_check_and_is_staffs(
     programme: Any, concern: Concern, users: dict, client_for: Any
 ) -> None:
     staff = client_for(users[Role.STAFF])
-    address = url("concern_publish", programme, concern.pk)
+    address = url("concern_publish_note", programme, concern.pk)
     response = staff.post(address, {"text": "Street lights were installed."})
     assert response.status_code == 422
     assert Concern.objects.get(pk=concern.pk).public_note == ""
@@ -638,7 +640,7 @@ def test_bad_input_is_a_clear_answer_never_a_500(
         (url("concern_edit", programme, concern.pk), {"district": "abc", "drivers": ["x", "99999"], "place": "-1"}),
         (url("concern_triage", programme, concern.pk), {"drivers": ["abc"], "sensitivity": "secret", "group": "0"}),
         (url("concern_note", programme, concern.pk), {"text": "x" * 5000}),
-        (url("concern_publish", programme, concern.pk), {"text": "y" * 5000, "do_no_harm_checked": "on"}),
+        (url("concern_publish_note", programme, concern.pk), {"text": "y" * 5000, "do_no_harm_checked": "on"}),
     ]
     for address, data in posts:
         response = staff.post(address, data)

@@ -116,6 +116,32 @@ def test_public_pages_answer_anonymous(client: Any, db: Any) -> None:
             assert response.status_code in (200, 302, 405), (route, response.status_code)
 
 
+#: Example values of the parameters of public pages (what each page shows is tested with the page).
+PUBLIC_EXAMPLE_ARGS = {
+    "token": "no-such-invitation",
+    "code": "TJ-GB-VANJ",
+    "programme_code": "test-prog",
+    "district_code": "TJ-GB-VANJ",
+}
+
+
+def test_public_pages_with_parameters_answer_anonymous(client: Any, programme: Any) -> None:
+    """Public pages whose address carries values (a place, a programme's public page): answered
+    to anyone, never a sign-in page or a server error (404 for what is not published, 410 for an
+    invitation that is gone)."""
+    for route, name, callback in all_patterns():
+        access = declared(name, callback)
+        if not (access and access.public and "<" in route) or "(?P" in route:
+            continue
+        params = re.findall(r"<(?:\w+:)?(\w+)>", route)
+        missing = [p for p in params if p not in PUBLIC_EXAMPLE_ARGS]
+        assert not missing, f"give {route} example values in PUBLIC_EXAMPLE_ARGS: {missing}"
+        response = client.get(reverse(name, kwargs={p: PUBLIC_EXAMPLE_ARGS[p] for p in params}))
+        assert response.status_code in (200, 302, 404, 410), (route, response.status_code)
+        if response.status_code == 302:
+            assert "/accounts/login/" not in response["Location"], route
+
+
 def test_signed_in_pages_send_anonymous_to_sign_in(client: Any, db: Any) -> None:
     for route, name, callback in all_patterns():
         access = declared(name, callback)

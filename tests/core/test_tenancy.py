@@ -15,8 +15,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from hamkori.accounts import services as accounts
+from hamkori.concerns import actions as concern_actions
+from hamkori.concerns import rounds
+from hamkori.concerns import services as concerns
+from hamkori.concerns.models import Action, Criterion, Driver, PrioritisationRound, Referral, Score
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.groups import services as groups
@@ -99,12 +104,38 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
         actor=None, programme=programme, name="ГКБ Ванҷ", district=place("TJ-GB-VANJ"), owner=orgs["lap"]
     )
     membership = groups.membership_add(actor=None, group=group, person=person, joined_on=dt.date(2019, 1, 2))
+    concerns.vocabulary_ensure(actor=None, programme=programme, drivers=[("jobs", "Кор", "Работа", "Jobs")])
+    concern = concerns.concern_create(
+        actor=None, programme=programme, description="Роҳ торик аст", district=place("TJ-GB-VANJ"), group=group
+    )
+    concerns.concern_triage(
+        actor=None, concern=concern, drivers=list(Driver.objects.filter(programme=programme)), sensitivity="internal"
+    )
+    round_ = rounds.round_create(
+        actor=None,
+        group=group,
+        title="Round",
+        held_on=dt.date(2019, 2, 1),
+        criteria=list(Criterion.objects.filter(programme=programme)),
+        concerns=[concern],
+    )
+    rounds.round_decide(actor=None, round=round_, chosen=[concern])
+    action = concern_actions.action_create(
+        actor=None, concern=concern, title="Чароғҳо", due_on=dt.date(2019, 6, 1), owners=[orgs["police"]]
+    )
+    referral = concern_actions.referral_create(
+        actor=None, concern=concern, organisation=orgs["police"], message="Patrol", respond_by=timezone.localdate()
+    )
     return {
-        "pk": {"person": person.pk, "group": group.pk},
+        "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk},
         "consent_id": consent.pk,
         "membership_id": membership.pk,
         "user_id": users[Role.ADMIN].pk,
         "person_code": person.code,
+        "action_id": action.pk,
+        "referral_id": referral.pk,
+        "group_id": group.pk,
+        "round_id": round_.pk,
     }
 
 
@@ -114,8 +145,8 @@ def object_url(name: str, route: str, code: str, records: dict[str, Any]) -> str
         if param == "code":
             continue
         value = records[param]
-        if isinstance(value, dict):  # "pk" is a person under people/, a group under groups/
-            value = value["group" if "groups/" in route else "person"]
+        if isinstance(value, dict):  # "pk": a person under people/, a group under groups/, a concern under concerns/
+            value = value["group" if "groups/" in route else "concern" if "concerns/" in route else "person"]
         args.append(value)
     return reverse(name, args=args)
 
@@ -126,11 +157,15 @@ def snapshot() -> tuple:
         list(Consent.objects.order_by("pk").values()),
         list(WorkingGroup.objects.order_by("pk").values()),
         list(Membership.objects.order_by("pk").values()),
+        list(Action.objects.order_by("pk").values()),
+        list(Referral.objects.order_by("pk").values()),
+        list(PrioritisationRound.objects.order_by("pk").values()),
+        list(Score.objects.order_by("pk").values()),
     )
 
 
 def test_every_object_route_is_covered() -> None:
-    known = {"pk", "consent_id", "membership_id", "user_id", "code"}  # records_a's keys
+    known = {"pk", "consent_id", "membership_id", "user_id", "code", "action_id", "referral_id", "group_id", "round_id"}
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
     assert len(OBJECT_ROUTES) >= 10
@@ -146,7 +181,9 @@ def test_another_programmes_records_answer_404(
     answers (404, or the role's refusal of the page), so existence never leaks. Nothing changes."""
     client = Client()
     client.force_login(second["users"][role])
-    missing = {key: ({"person": 999999, "group": 999999} if key == "pk" else 999999) for key in records_a}
+    missing = {
+        key: ({"person": 999999, "group": 999999, "concern": 999999} if key == "pk" else 999999) for key in records_a
+    }
     missing["person_code"] = "P-999999"
     before = snapshot()
     url = object_url(name, route, programme.code, records_a)

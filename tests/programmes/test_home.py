@@ -119,11 +119,11 @@ def test_group_member_sees_their_own_groups_balance(users: dict, client_for: Any
     assert not any(p.code in html for p in world["vanj_members"])
 
 
-def test_liaison_home_says_referrals_will_appear_here(
+def test_liaison_home_says_no_referral_awaits_an_answer(
     users: dict, client_for: Any, programme: Any, world: dict
 ) -> None:
     html = home(client_for(users[Role.LIAISON]), programme)
-    assert "Referrals sent to your organisation will appear here" in todo(html)
+    assert "No referral awaits your answer." in todo(html)
     assert "ГКБ" not in html and "consent" not in html
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('concerns', '0001_initial'),
+        ('concerns', '0002_rounds_chosen'),
         ('groups', '0003_policy_per_kind'),
         ('orgs', '0001_initial'),
         ('places', '0002_load_tajikistan'),
