@@ -10,6 +10,7 @@ SESSION_PROGRAMME = "hamkori_programme"
 NAV_SECTIONS = (
     ("programme_overview", "overview"),
     ("group_", "groups"),
+    ("concern_", "concerns"),
     ("person_", "people"),
     ("people_", "people"),
     ("programme_balance", "balance"),

@@ -227,6 +227,10 @@ class Concern(TimeStampedModel):
             models.Index(fields=["programme", "district", "status", "-created_at"], name="concern_board"),
             models.Index(fields=["programme", "status", "-created_at"], name="concern_status"),
             models.Index(fields=["programme", "-created_at"], name="concern_recent"),
+            # Counts by stage for the board, a partner's scope and the triage queue, from the index alone.
+            models.Index(
+                fields=["programme", "district", "status", "source", "sensitivity", "owner"], name="concern_stage"
+            ),
         ]
 
     def __str__(self) -> str:

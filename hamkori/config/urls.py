@@ -30,6 +30,7 @@ urlpatterns = [
     # Before any other p/<code>/concerns/ include, so that nothing there shadows them.
     path("p/<slug:code>/concerns/overview/", include("hamkori.concerns.urls_overview")),
     path("p/<slug:code>/concerns/publish/", include(concern_publish_urls)),
+    path("p/<slug:code>/concerns/", include("hamkori.concerns.urls")),
     path("public/", include(concern_public_urls)),
     path("api/", include("hamkori.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),

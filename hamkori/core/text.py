@@ -80,3 +80,18 @@ def name_key(value: str) -> str:
 
 def name_tokens(value: str) -> list[str]:
     return [token for token in name_key(value).split(" ") if token]
+
+
+def trigrams(value: str, *, limit: int = 400) -> frozenset[str]:
+    """The character trigrams of the matching skeleton (:func:`name_key`) of the first ``limit``
+    characters of ``value``: a text in Tajik or Russian Cyrillic and its Latin transliteration share
+    most of them. For "possible duplicates" of free text (concern descriptions), not for display."""
+    padded = f" {name_key((value or '')[:limit])} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2)) if padded.strip() else frozenset()
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """The Jaccard similarity of two sets of trigrams: 1.0 the same, 0.0 nothing in common."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
