@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from hamkori.api.auth import BearerToken, UserThrottle, require_api_user
+from hamkori.concerns.api_public import router as public_concerns_router
 from hamkori.core import api_errors as errors
 from hamkori.groups.api import router as groups_router
 from hamkori.people.api import router as people_router
@@ -26,3 +27,4 @@ api.add_router("/groups", groups_router)
 api.add_router("/people", people_router)
 api.add_router("/places", places_router)
 api.add_router("/programmes", programmes_router)
+api.add_router("/public", public_concerns_router)

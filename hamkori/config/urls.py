@@ -23,6 +23,7 @@ urlpatterns = [
     path("p/<slug:code>/users/", include(user_urls)),
     path("p/<slug:code>/people/", include("hamkori.people.urls")),
     path("p/<slug:code>/groups/", include("hamkori.groups.urls")),
+    path("report/", include("hamkori.concerns.urls_public")),
     path("api/", include("hamkori.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
