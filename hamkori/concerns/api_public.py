@@ -21,16 +21,17 @@ from ninja import Field, Router, Schema, Status
 from hamkori.concerns.intake import (
     CONTACT_FIELDS,
     PublicReceipt,
+    RateDecision,
     concern_submit_public,
+    public_location,
     public_receipt,
+    rate_check,
     rate_hit,
     receipt_of,
 )
 from hamkori.concerns.models import PublicStatus, TextLanguage
 from hamkori.core.api_errors import PUBLIC, error_body, error_response, responses
 from hamkori.core.middleware import client_ip
-from hamkori.places.models import Place
-from hamkori.programmes.models import Programme
 from hamkori.vault.services import PersonalData
 
 router = Router(tags=["public intake"])
@@ -86,10 +87,7 @@ def _out(receipt: PublicReceipt) -> dict[str, Any]:
     }
 
 
-def _throttled(request: HttpRequest, scope: str) -> HttpResponse | None:
-    decision = rate_hit(scope, client_ip(request))
-    if decision.allowed:
-        return None
+def _too_many(decision: RateDecision) -> HttpResponse:
     minutes = max(1, -(-decision.retry_after // 60))
     detail = ngettext(
         "Too many requests from your network: wait %(minutes)s minute and try again.",
@@ -115,19 +113,22 @@ _API_FIELDS = {form: f"contact.{form.removeprefix('contact_')}" for form in CONT
 def submit_concern(request: HttpRequest, payload: ConcernIn) -> Any:
     """Report a concern to a programme that accepts reports from the public. Answers 201 with the
     receipt code and the public status; the same ``client_id`` again answers 200 with the same code."""
-    if (refused := _throttled(request, "submit")) is not None:
-        return refused
+    decision = rate_check("submit", client_ip(request))  # counted with the concern, if one is made
+    if not decision.allowed:
+        return _too_many(decision)
+    programme, district = public_location(payload.programme, payload.district)
     contact = payload.contact
     try:
         concern, created = concern_submit_public(
-            programme=Programme.objects.filter(code=payload.programme[:100]).first(),
-            district=Place.objects.filter(code=payload.district[:100]).first(),
+            programme=programme,
+            district=district,
             description=payload.description,
             location_text=payload.location_text,
             language=payload.language.value,
             intake_key=payload.client_id,
             contact=PersonalData(full_name=contact.name, phone=contact.phone, email=contact.email) if contact else None,
             contact_consent=payload.contact_consent,
+            counted=decision,
         )
     except ValidationError as exc:
         raise ValidationError(
@@ -145,8 +146,9 @@ def submit_concern(request: HttpRequest, payload: ConcernIn) -> Any:
 )
 def concern_status(request: HttpRequest, payload: CodeIn) -> Any:
     """The public status of the concern with this receipt code (in the body, never in the address)."""
-    if (refused := _throttled(request, "status")) is not None:
-        return refused
+    decision = rate_hit("status", client_ip(request))
+    if not decision.allowed:
+        return _too_many(decision)
     receipt = public_receipt(payload.code)
     if receipt is None:
         return Status(404, error_body(404, _("No concern was found with this code.")))

@@ -66,12 +66,12 @@ class ReportForm(forms.Form):
     contact_phone = forms.CharField(
         label=_("Phone"),
         required=False,
-        widget=forms.TextInput(attrs={"type": "tel", "maxlength": 40, "autocomplete": "tel"}),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "maxlength": 40, "autocomplete": "tel"}),
     )
     contact_email = forms.CharField(
         label=_("Email address"),
         required=False,
-        widget=forms.TextInput(attrs={"type": "email", "maxlength": 254, "autocomplete": "email"}),
+        widget=forms.EmailInput(attrs={"maxlength": 254, "autocomplete": "email"}),
     )
     contact_consent = forms.BooleanField(
         label=_(

@@ -19,9 +19,9 @@ dashes, and also when typed with Cyrillic look-alike letters. :func:`public_rece
 what the person may see: the public status, the district, the date received and the published
 "what was done" note; never the description, never anything internal.
 
-Rate limits (:func:`rate_hit`) are counted per client address in Django's cache, which is a
-database table every worker shares (``settings.CACHES``); the address is stored only as a keyed
-digest.
+Rate limits (:func:`rate_check`, :func:`rate_count`) are counted per client address in a small
+table of their own (:class:`~hamkori.concerns.models.IntakeRate`), which every worker shares like the
+database cache; the address is stored only as a keyed digest.
 """
 
 from __future__ import annotations
@@ -34,17 +34,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hamkori.concerns.models import Concern, ConcernEvent, PublicStatus, Source, Status, TextLanguage
+from hamkori.concerns.models import Concern, ConcernEvent, IntakeRate, PublicStatus, Source, Status, TextLanguage
 from hamkori.concerns.services import assign_reference, clean_text, resolve_merged, timeline
 from hamkori.core import audit
 from hamkori.core.models import Sensitivity
@@ -92,20 +91,49 @@ def _decoy_code(intake_key: uuid.UUID) -> str:
 
 
 # --- What is offered ---------------------------------------------------------------------------
+#: Set on a Place that one of this module's queries has just found to be a location of a programme
+#: accepting public reports (its value: that programme's id), so that the submission's own check
+#: needs no second query in the same request. Nothing outside this module sets it.
+_ACCEPTED = "_hamkori_public_location_of"
+
+
 def accepting_programmes() -> list[Programme]:
     """Programmes that accept concerns from the public, each with its locations prefetched
     (``programme.public_locations``, in the programme's order). Public knowledge by design: the
     form shows their titles and places, nothing else."""
     locations = ProgrammeLocation.objects.select_related("place").order_by("order", "pk")
-    return list(
+    programmes: list[Programme] = list(
         Programme.objects.filter(public_reports=True)
         .order_by("code")
         .prefetch_related(Prefetch("locations", queryset=locations, to_attr="public_locations"))
     )
+    for programme in programmes:
+        for location in cast(Any, programme).public_locations:
+            setattr(location.place, _ACCEPTED, programme.pk)
+    return programmes
 
 
-def _language_or_other(language: str) -> str:
-    return language if language in TextLanguage.values else TextLanguage.OTHER
+def public_location(programme_code: str, district_code: str) -> tuple[Programme | None, Place | None]:
+    """The programme (by its code) and the district (by its place code) when that programme accepts
+    public reports there, in one query; otherwise the programme alone (or None), to say what is wrong."""
+    location = (
+        ProgrammeLocation.objects.select_related("programme", "place")
+        .only(
+            "programme__code",
+            "programme__public_reports",
+            "place__code",
+            "place__name_tg",
+            "place__name_ru",
+            "place__name_en",
+        )
+        .filter(programme__code=programme_code[:100], programme__public_reports=True, place__code=district_code[:100])
+        .order_by()
+        .first()
+    )
+    if location is None:
+        return Programme.objects.filter(code=programme_code[:100]).first(), None
+    setattr(location.place, _ACCEPTED, location.programme_id)
+    return location.programme, location.place
 
 
 # --- The submission ----------------------------------------------------------------------------
@@ -131,7 +159,6 @@ def _validate_contact(contact: PersonalData | None, consent: bool) -> PersonalDa
         ) from None
 
 
-@transaction.atomic
 def concern_submit_public(
     *,
     programme: Programme | None,
@@ -143,18 +170,26 @@ def concern_submit_public(
     contact: PersonalData | None = None,
     contact_consent: bool = False,
     honeypot: str = "",
+    counted: RateDecision | None = None,
 ) -> tuple[Concern, bool]:
     """Record a concern sent by the public: ``(concern, created)``. The same ``intake_key`` again
     answers the concern it created (``created`` false) with the same receipt code.
 
     Source public, sensitivity internal, no owner, status reported; nothing else can be set.
-    Bad input raises ``ValidationError({field: [message]})`` and writes nothing."""
+    Bad input raises ``ValidationError({field: [message]})`` and writes nothing. ``counted`` (from
+    :func:`rate_check`) is counted in the same transaction as the concern: one commit per submission.
+
+    The checks only read, so they run before the transaction: on SQLite a transaction holds the
+    database's one write lock from its first statement (``BEGIN IMMEDIATE``), and every submission
+    waits for it; the writes (:func:`_record`) are one atomic unit."""
     errors: dict[str, list[str]] = {}
     if programme is None or not programme.public_reports:
         errors["programme"] = [_("This programme does not take reports from the public. Choose from the list.")]
-    elif (
-        district is None
-        or not ProgrammeLocation.objects.filter(programme_id=programme.pk, place_id=district.pk).exists()
+    elif district is None or (
+        getattr(district, _ACCEPTED, None) != programme.pk  # not just found by this module's queries
+        and not ProgrammeLocation.objects.filter(
+            programme_id=programme.pk, place_id=district.pk, programme__public_reports=True
+        ).exists()
     ):
         errors["district"] = [_("Choose a district from the list.")]
     try:
@@ -188,7 +223,31 @@ def concern_submit_public(
             created_at=timezone.now(),
         )
         return decoy, True
+    return _record(
+        programme=programme,
+        district=district,
+        description=description,
+        location_text=location_text,
+        language=language,
+        intake_key=intake_key,
+        personal=personal,
+        counted=counted,
+    )
 
+
+@transaction.atomic
+def _record(
+    *,
+    programme: Programme,
+    district: Place,
+    description: str,
+    location_text: str,
+    language: str,
+    intake_key: uuid.UUID,
+    personal: PersonalData | None,
+    counted: RateDecision | None,
+) -> tuple[Concern, bool]:
+    """The writes of :func:`concern_submit_public` (checked input), in one transaction."""
     for _attempt in range(_CODE_ATTEMPTS):
         try:
             with transaction.atomic():  # a savepoint: the unique constraints decide, not a check here
@@ -209,8 +268,10 @@ def concern_submit_public(
                 )
         except IntegrityError:
             existing = Concern.objects.filter(intake_key=intake_key).first()
-            if existing is not None:
-                return existing, False  # the same form again: the concern it made, the same code
+            if existing is not None:  # the same form again: the concern it made, the same code
+                if counted is not None:
+                    rate_count(counted)
+                return existing, False
             continue  # a receipt code (or placeholder reference) already taken: draw again
         break
     else:  # pragma: no cover (31^8 codes)
@@ -222,12 +283,14 @@ def concern_submit_public(
         timeline(concern, actor=None, kind=ConcernEvent.Kind.CREATED, to_status=concern.status)
         if personal is not None and concern.reporter_key is not None:
             vault_put(actor=None, subject_key=concern.reporter_key, data=personal, programme_id=programme.pk)
-        audit.record(  # last: on PostgreSQL it takes the audit chain's lock until the commit
+        audit.record(  # late: on PostgreSQL it holds the audit chain's lock until the commit
             actor=None,
             action="concern.submit_public",
             obj=concern,
             summary={"district": district.code, "source": Source.PUBLIC, "contact": personal is not None},
         )
+        if counted is not None:  # last: its row (one per address) stays locked until the commit too
+            rate_count(counted)
     finally:
         audit.reset_request_context(token)
     return concern, True
@@ -311,23 +374,52 @@ def parse_rate(text: str) -> Rate:
 class RateDecision:
     allowed: bool
     retry_after: int = 0  # seconds until the window opens again
+    key: str = ""
+    expires: int = 0  # the end of the window, in Unix seconds
+
+
+def _rate_table() -> str:
+    return connection.ops.quote_name(IntakeRate._meta.db_table)
+
+
+def rate_check(scope: str, address: str | None) -> RateDecision:
+    """Whether one more request of ``scope`` (``submit`` or ``status``) from ``address`` is within
+    the configured rate, in fixed windows of its period. Only reads (one indexed row):
+    :func:`rate_count` counts it, a submission inside its own transaction, so a flood of refused or
+    invalid requests writes nothing."""
+    rate = parse_rate(getattr(settings, RATE_SETTINGS[scope]))
+    now = int(time.time())
+    expires = (now // rate.seconds + 1) * rate.seconds
+    ident = hmac.new(settings.SECRET_KEY.encode(), (address or "-").encode(), hashlib.sha256).hexdigest()[:32]
+    key = f"{scope}:{ident}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT hits FROM {_rate_table()} WHERE key = %s AND expires = %s", [key, expires])  # noqa: S608
+        row = cursor.fetchone()
+    return RateDecision((row[0] if row else 0) < rate.count, expires - now, key, expires)
+
+
+def rate_count(decision: RateDecision) -> None:
+    """Count the request ``decision`` allowed: one upsert, atomic in the database, so every worker
+    (and every server on the same database) shares the count. (Django's database cache, which the
+    API's throttle uses, needs five statements and a count of its whole table for each write.)"""
+    table = _rate_table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, expires, hits) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (key) DO UPDATE SET hits = CASE WHEN {table}.expires = excluded.expires "
+            f"THEN {table}.hits + 1 ELSE 1 END, expires = excluded.expires",
+            [decision.key, decision.expires],
+        )
+        if secrets.randbelow(1000) == 0:  # now and then, forget the windows that are over
+            cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [int(time.time()) - 60])  # noqa: S608
 
 
 def rate_hit(scope: str, address: str | None) -> RateDecision:
-    """Count one request of ``scope`` (``submit`` or ``status``) from ``address``, in fixed windows
-    of the configured period. Over the limit nothing more is written (a flood costs one read each).
-    The cache is shared by every worker; two requests at the same instant may both count as one,
-    which a generous limit can afford."""
-    rate = parse_rate(getattr(settings, RATE_SETTINGS[scope]))
-    now = int(time.time())
-    window, left = divmod(now, rate.seconds)
-    ident = hmac.new(settings.SECRET_KEY.encode(), (address or "-").encode(), hashlib.sha256).hexdigest()[:24]
-    key = f"intake:{scope}:{ident}:{window}"
-    seen = cache.get(key, 0)
-    if seen >= rate.count:
-        return RateDecision(False, rate.seconds - left)
-    cache.set(key, seen + 1, rate.seconds + 1)
-    return RateDecision(True)
+    """:func:`rate_check`, and count the request when it is allowed (status look-ups)."""
+    decision = rate_check(scope, address)
+    if decision.allowed:
+        rate_count(decision)
+    return decision
 
 
 def client_id_from(value: Any) -> uuid.UUID | None:

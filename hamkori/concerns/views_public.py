@@ -26,6 +26,7 @@ from hamkori.concerns.intake import (
     client_id_from,
     concern_submit_public,
     public_receipt,
+    rate_check,
     rate_hit,
     receipt_of,
 )
@@ -58,7 +59,7 @@ def report(request: HttpRequest) -> HttpResponse:
         form = ReportForm(initial={"client_id": uuid.uuid4()}, programmes=programmes)
         return render(request, "concerns/public/report.html", {"form": form, "programmes": programmes})
 
-    decision = rate_hit("submit", client_ip(request))
+    decision = rate_check("submit", client_ip(request))  # counted with the concern, if one is made
     if not decision.allowed:
         return _too_many(request, decision, "submit")
     data = request.POST.copy()
@@ -82,6 +83,7 @@ def report(request: HttpRequest) -> HttpResponse:
             ),
             contact_consent=cleaned["contact_consent"],
             honeypot=cleaned["website"],
+            counted=decision,
         )
 
     done = form_then_service(form, submit)
