@@ -653,3 +653,25 @@ def test_every_answer_goes_through_gettext(
     with override_settings(HAMKORI_INTAKE_RATE="100/m", HAMKORI_INTAKE_STATUS_RATE="100/m"):
         ok = api_post(client, API, api_body(public_programme)).json()
         assert ok["status_label"].startswith("⟦")
+
+
+def test_a_signed_in_user_reporting_publicly_is_still_anonymous(
+    client_for: Callable[[Any], Client], public_programme: Programme, vanj: Any, users: dict
+) -> None:
+    """A partner who uses /report/ does not own the concern; the audit event names no one."""
+    client = client_for(users[Role.PARTNER])
+    assert client.post(REPORT, form(public_programme, vanj)).status_code == 200
+    concern = Concern.objects.get()
+    assert (concern.owner_id, concern.source) == (None, "public")
+    event = AuditEvent.objects.get(action="concern.submit_public")
+    assert event.actor_id is None and event.actor_label == "system"
+
+
+def test_rate_counters_keep_no_address(client: Client, public_programme: Programme, vanj: Any) -> None:
+    from hamkori.concerns.models import IntakeRate
+
+    client.post(REPORT, form(public_programme, vanj), REMOTE_ADDR="203.0.113.7")
+    client.post(STATUS, {"code": "AAAA-AAAA"}, REMOTE_ADDR="203.0.113.7")
+    keys = list(IntakeRate.objects.values_list("key", "hits"))
+    assert len(keys) == 2 and all(hits == 1 for _key, hits in keys)
+    assert not any("203.0.113.7" in key or "203-0-113" in key for key, _hits in keys)
