@@ -8,6 +8,7 @@ from ninja.security import django_auth
 from hamkori.api.auth import BearerToken, UserThrottle, require_api_user
 from hamkori.concerns.api import router as concerns_router
 from hamkori.concerns.api_actions import actions_router, referrals_router
+from hamkori.concerns.api_public import router as public_concerns_router
 from hamkori.core import api_errors as errors
 from hamkori.groups.api import router as groups_router
 from hamkori.people.api import router as people_router
@@ -31,3 +32,4 @@ api.add_router("/people", people_router)
 api.add_router("/places", places_router)
 api.add_router("/programmes", programmes_router)
 api.add_router("/referrals", referrals_router)
+api.add_router("/public", public_concerns_router)

@@ -560,3 +560,16 @@ class DistrictPage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme_id}: {self.district_id}"
+
+
+class IntakeRate(models.Model):
+    """Public intake's rate counters (``intake.rate_check``/``rate_count``), shared by every worker:
+    one row per scope and client address (a keyed digest, never the address), counting the requests
+    of the current window. One upsert per request, in the submission's own transaction."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    expires = models.BigIntegerField()  # the end of the counted window, in Unix seconds
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

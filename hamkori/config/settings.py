@@ -221,6 +221,10 @@ CACHES = {
 # API tokens expire; the API is throttled per user (and per address for wrong or missing tokens).
 HAMKORI_API_TOKEN_DAYS = env.int("HAMKORI_API_TOKEN_DAYS", default=90)
 HAMKORI_API_RATE = env.str("HAMKORI_API_RATE", default="300/m")
+# Public intake (/report/ and /api/public/concerns): per client address, counted in the database (shared),
+# generous so that a village behind one address is not blocked ("count/period", period in s, m, h or d).
+HAMKORI_INTAKE_RATE = env.str("HAMKORI_INTAKE_RATE", default="30/10m")
+HAMKORI_INTAKE_STATUS_RATE = env.str("HAMKORI_INTAKE_STATUS_RATE", default="60/10m")  # receipt-code look-ups
 NINJA_NUM_PROXIES = AXES_IPWARE_PROXY_COUNT
 
 # Sessions: 30 minutes idle (cookie renewed on every request), 12 hours in all (SessionPolicyMiddleware).

@@ -32,6 +32,7 @@ urlpatterns = [
     path("p/<slug:code>/concerns/publish/", include(concern_publish_urls)),
     path("p/<slug:code>/concerns/", include("hamkori.concerns.urls")),
     path("public/", include(concern_public_urls)),
+    path("report/", include("hamkori.concerns.urls_public")),
     path("api/", include("hamkori.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

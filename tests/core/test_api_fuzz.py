@@ -39,6 +39,7 @@ from hamkori.concerns.services import concern_create, vocabulary_ensure
 from hamkori.core.roles import Role
 from hamkori.groups.services import group_create, membership_add
 from hamkori.people.services import person_create
+from hamkori.programmes.models import Programme
 from hamkori.vault.services import PersonalData
 
 EXAMPLES = 25
@@ -56,6 +57,8 @@ BUSINESS_RULES = {
     "POST /api/concerns/",
     "POST /api/concerns/{concern_id}/triage",
     "POST /api/concerns/{concern_id}/move",
+    "POST /api/public/concerns",  # a programme accepting public reports, one of its districts
+    "POST /api/public/concerns/status",  # a receipt code that exists (404 otherwise)
 }
 
 
@@ -86,7 +89,9 @@ def _generous_rate_limit() -> Any:
     """The fuzzer sends hundreds of requests a minute; the rate limit has its own tests."""
     from django.test import override_settings
 
-    with override_settings(HAMKORI_API_RATE="100000/m"):
+    with override_settings(
+        HAMKORI_API_RATE="100000/m", HAMKORI_INTAKE_RATE="100000/m", HAMKORI_INTAKE_STATUS_RATE="100000/m"
+    ):
         yield
 
 
@@ -95,6 +100,7 @@ def staff_token(users: dict[str, Any], programme: Any, place: Any, orgs: dict[st
     """A small programme (the shared fixtures' programme, a working group, two people in it) and
     a staff member's personal API token."""
     staff = users[Role.STAFF]
+    Programme.objects.filter(pk=programme.pk).update(public_reports=True)  # for /api/public/concerns
     group = group_create(actor=staff, programme=programme, name="Vanj CWG", district=place("TJ-GB-VANJ"))
     for sex in ("female", "male"):
         person = person_create(

@@ -1,0 +1,432 @@
+"""Public intake: anyone may report a concern, without an account, at ``/report/`` or through
+``POST /api/public/concerns``, and later read its public status with the receipt code.
+
+Only programmes that accept concerns from the public (``Programme.public_reports``) and their
+locations are offered. A submission carries a client-generated id (``intake_key``): sending the same
+form twice creates one concern, because ``Concern.intake_key`` is unique in the database and the
+insert runs in a savepoint whose ``IntegrityError`` answers with the concern already there (no
+check in Python, which two requests at once would both pass).
+
+What a submission can set is what this module's service takes: a forged sensitivity, status, owner
+or source is never read. The person's contact details, when they give them *and* tick the consent,
+go to the vault (``Concern.reporter_key``), never into the concern's table; the audit log says that
+there are some, never what. The audit events of a public submission carry no client address either:
+the audit log is kept for ever, and the address would point at the person who reported.
+
+The receipt code (``K7Q4-9MXP``) is random, from an alphabet without look-alikes (no 0/O, 1/I/L),
+unique in the database, stored without its dash, and found again whatever the case, spaces or
+dashes, and also when typed with Cyrillic look-alike letters. :func:`public_receipt` answers only
+what the person may see: the public status, the district, the date received and the published
+"what was done" note; never the description, never anything internal.
+
+Rate limits (:func:`rate_check`, :func:`rate_count`) are counted per client address in a small
+table of their own (:class:`~hamkori.concerns.models.IntakeRate`), which every worker shares like the
+database cache; the address is stored only as a keyed digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hamkori.concerns.models import Concern, ConcernEvent, IntakeRate, PublicStatus, Source, Status, TextLanguage
+from hamkori.concerns.services import assign_reference, clean_text, resolve_merged, timeline
+from hamkori.core import audit
+from hamkori.core.models import Sensitivity
+from hamkori.places.models import Place
+from hamkori.programmes.models import Programme, ProgrammeLocation
+from hamkori.vault.services import PersonalData, vault_put
+
+#: The receipt code's letters: digits and capitals without the look-alikes 0/O, 1/I/L.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8  # 31^8 ≈ 8.5 × 10^11 codes: guessing one is hopeless under the look-up rate limit
+_CODE_ATTEMPTS = 8
+#: Cyrillic capitals that look like Latin ones: a code typed on a Russian or Tajik keyboard.
+_LOOKALIKES = str.maketrans("АВЕКМНРСТУХ", "ABEKMHPCTYX")
+_CODE_NOISE = re.compile(r"[\s\-‐‑‒–—_.·/]+")
+LOCATION_LIMIT = 200
+
+#: The contact fields of the forms and the API, by the vault's field names.
+CONTACT_FIELDS = {"full_name": "contact_name", "phone": "contact_phone", "email": "contact_email"}
+
+
+# --- Receipt codes -----------------------------------------------------------------------------
+def new_receipt_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _i in range(CODE_LENGTH))
+
+
+def normalize_code(text: str | None) -> str | None:
+    """The stored form of a code a person typed (``k7q4 9mxp`` → ``K7Q49MXP``), or None when it
+    cannot be one."""
+    code = _CODE_NOISE.sub("", (text or "")[:64]).upper().translate(_LOOKALIKES)
+    if len(code) != CODE_LENGTH or any(c not in ALPHABET for c in code):
+        return None
+    return code
+
+
+def format_code(code: str) -> str:
+    """``K7Q49MXP`` → ``K7Q4-9MXP`` (as shown, and as a person copies it down)."""
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def _decoy_code(intake_key: uuid.UUID) -> str:
+    """A code for a spam robot (the honeypot): looks real, the same for the same form, stored nowhere."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), b"decoy:" + intake_key.bytes, hashlib.sha256).digest()
+    return "".join(ALPHABET[b % len(ALPHABET)] for b in digest[:CODE_LENGTH])
+
+
+# --- What is offered ---------------------------------------------------------------------------
+#: Set on a Place that one of this module's queries has just found to be a location of a programme
+#: accepting public reports (its value: that programme's id), so that the submission's own check
+#: needs no second query in the same request. Nothing outside this module sets it.
+_ACCEPTED = "_hamkori_public_location_of"
+
+
+def accepting_programmes() -> list[Programme]:
+    """Programmes that accept concerns from the public, each with its locations prefetched
+    (``programme.public_locations``, in the programme's order). Public knowledge by design: the
+    form shows their titles and places, nothing else."""
+    locations = ProgrammeLocation.objects.select_related("place").order_by("order", "pk")
+    programmes: list[Programme] = list(
+        Programme.objects.filter(public_reports=True)
+        .order_by("code")
+        .prefetch_related(Prefetch("locations", queryset=locations, to_attr="public_locations"))
+    )
+    for programme in programmes:
+        for location in cast(Any, programme).public_locations:
+            setattr(location.place, _ACCEPTED, programme.pk)
+    return programmes
+
+
+def public_location(programme_code: str, district_code: str) -> tuple[Programme | None, Place | None]:
+    """The programme (by its code) and the district (by its place code) when that programme accepts
+    public reports there, in one query; otherwise the programme alone (or None), to say what is wrong."""
+    location = (
+        ProgrammeLocation.objects.select_related("programme", "place")
+        .only(
+            "programme__code",
+            "programme__public_reports",
+            "place__code",
+            "place__name_tg",
+            "place__name_ru",
+            "place__name_en",
+        )
+        .filter(programme__code=programme_code[:100], programme__public_reports=True, place__code=district_code[:100])
+        .order_by()
+        .first()
+    )
+    if location is None:
+        return Programme.objects.filter(code=programme_code[:100]).first(), None
+    setattr(location.place, _ACCEPTED, location.programme_id)
+    return location.programme, location.place
+
+
+# --- The submission ----------------------------------------------------------------------------
+def _validate_contact(contact: PersonalData | None, consent: bool) -> PersonalData | None:
+    if contact is None or not any((contact.full_name.strip(), contact.phone.strip(), contact.email.strip())):
+        return None
+    if not consent:
+        raise ValidationError(
+            {
+                "contact_consent": [
+                    _(
+                        "You gave contact details but did not tick the box to agree that we keep them. "
+                        "Tick it, or leave the contact details empty: without your agreement we keep nothing."
+                    )
+                ]
+            }
+        )
+    try:
+        return PersonalData(full_name=contact.full_name, phone=contact.phone, email=contact.email).validated()
+    except ValidationError as exc:
+        raise ValidationError(
+            {CONTACT_FIELDS.get(field, field): messages for field, messages in exc.message_dict.items()}
+        ) from None
+
+
+def concern_submit_public(
+    *,
+    programme: Programme | None,
+    district: Place | None,
+    description: str,
+    location_text: str = "",
+    language: str,
+    intake_key: uuid.UUID,
+    contact: PersonalData | None = None,
+    contact_consent: bool = False,
+    honeypot: str = "",
+    counted: RateDecision | None = None,
+) -> tuple[Concern, bool]:
+    """Record a concern sent by the public: ``(concern, created)``. The same ``intake_key`` again
+    answers the concern it created (``created`` false) with the same receipt code.
+
+    Source public, sensitivity internal, no owner, status reported; nothing else can be set.
+    Bad input raises ``ValidationError({field: [message]})`` and writes nothing. ``counted`` (from
+    :func:`rate_check`) is counted in the same transaction as the concern: one commit per submission.
+
+    The checks only read, so they run before the transaction: on SQLite a transaction holds the
+    database's one write lock from its first statement (``BEGIN IMMEDIATE``), and every submission
+    waits for it; the writes (:func:`_record`) are one atomic unit."""
+    errors: dict[str, list[str]] = {}
+    if programme is None or not programme.public_reports:
+        errors["programme"] = [_("This programme does not take reports from the public. Choose from the list.")]
+    elif district is None or (
+        getattr(district, _ACCEPTED, None) != programme.pk  # not just found by this module's queries
+        and not ProgrammeLocation.objects.filter(
+            programme_id=programme.pk, place_id=district.pk, programme__public_reports=True
+        ).exists()
+    ):
+        errors["district"] = [_("Choose a district from the list.")]
+    try:
+        description = clean_text(description, field="description")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        location_text = clean_text(location_text, field="location_text", required=False, limit=LOCATION_LIMIT)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if language not in TextLanguage.values:
+        errors["language"] = [_("Choose a language from the list.")]
+    if not isinstance(intake_key, uuid.UUID):
+        errors["client_id"] = [_("The form has expired: please send it again.")]
+    try:
+        personal = _validate_contact(contact, contact_consent)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        personal = None
+    if errors:
+        raise ValidationError(errors)
+    assert programme is not None and district is not None  # noqa: S101 (narrowed by the checks above)
+    if honeypot.strip():
+        # The hidden field people never see (a spam robot fills every field): answer exactly as for a
+        # person, with a code that looks real, and store nothing, so the robot learns nothing.
+        decoy = Concern(
+            programme=programme,
+            district=district,
+            receipt_code=_decoy_code(intake_key),
+            status=Status.REPORTED,
+            created_at=timezone.now(),
+        )
+        return decoy, True
+    return _record(
+        programme=programme,
+        district=district,
+        description=description,
+        location_text=location_text,
+        language=language,
+        intake_key=intake_key,
+        personal=personal,
+        counted=counted,
+    )
+
+
+@transaction.atomic
+def _record(
+    *,
+    programme: Programme,
+    district: Place,
+    description: str,
+    location_text: str,
+    language: str,
+    intake_key: uuid.UUID,
+    personal: PersonalData | None,
+    counted: RateDecision | None,
+) -> tuple[Concern, bool]:
+    """The writes of :func:`concern_submit_public` (checked input), in one transaction."""
+    for _attempt in range(_CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():  # a savepoint: the unique constraints decide, not a check here
+                concern = Concern.objects.create(
+                    programme=programme,
+                    reference="~" + secrets.token_hex(8),
+                    description=description,
+                    language=language,
+                    district=district,
+                    location_text=location_text,
+                    source=Source.PUBLIC,
+                    sensitivity=Sensitivity.INTERNAL,
+                    status=Status.REPORTED,
+                    owner=None,
+                    intake_key=intake_key,
+                    receipt_code=new_receipt_code(),
+                    reporter_key=uuid.uuid4() if personal is not None else None,
+                )
+        except IntegrityError:
+            existing = Concern.objects.filter(intake_key=intake_key).first()
+            if existing is not None:  # the same form again: the concern it made, the same code
+                if counted is not None:
+                    rate_count(counted)
+                return existing, False
+            continue  # a receipt code (or placeholder reference) already taken: draw again
+        break
+    else:  # pragma: no cover (31^8 codes)
+        raise RuntimeError("Could not draw a free receipt code.")
+
+    token = audit.set_request_context(audit.RequestContext(ip_address=None))  # no address with a reporter
+    try:
+        assign_reference(concern)
+        timeline(concern, actor=None, kind=ConcernEvent.Kind.CREATED, to_status=concern.status)
+        if personal is not None and concern.reporter_key is not None:
+            vault_put(actor=None, subject_key=concern.reporter_key, data=personal, programme_id=programme.pk)
+        audit.record(  # late: on PostgreSQL it holds the audit chain's lock until the commit
+            actor=None,
+            action="concern.submit_public",
+            obj=concern,
+            summary={"district": district.code, "source": Source.PUBLIC, "contact": personal is not None},
+        )
+        if counted is not None:  # last: its row (one per address) stays locked until the commit too
+            rate_count(counted)
+    finally:
+        audit.reset_request_context(token)
+    return concern, True
+
+
+# --- What the person with the code sees -------------------------------------------------------
+@dataclass(frozen=True)
+class PublicReceipt:
+    """Everything the holder of a receipt code may know: nothing more."""
+
+    code: str  # as shown: K7Q4-9MXP
+    status: str  # PublicStatus value
+    status_label: str
+    district: str
+    received_on: date
+    note: str  # the published "what was done", or ""
+
+
+def receipt_of(concern: Concern) -> PublicReceipt:
+    """The public view of ``concern`` (a merged one shows the status and note of the concern it
+    now lives in; the district and date are those of the submission)."""
+    current = resolve_merged(concern) if concern.merged_into_id else concern
+    status = PublicStatus(current.public_status)
+    received = timezone.localtime(concern.created_at) if concern.created_at else timezone.localtime()
+    return PublicReceipt(
+        code=format_code(concern.receipt_code or ""),
+        status=status.value,
+        status_label=str(status.label),
+        district=concern.district.name,
+        received_on=received.date(),
+        note=current.public_note if current.public_note_published_at else "",
+    )
+
+
+def public_receipt(code: str | None) -> PublicReceipt | None:
+    """Look a receipt code up (any case, spaces, dashes); None when there is no such code."""
+    normalized = normalize_code(code)
+    if normalized is None:
+        return None
+    concern = (
+        Concern.objects.select_related("district")
+        .only(
+            "receipt_code",
+            "status",
+            "created_at",
+            "merged_into_id",
+            "public_note",
+            "public_note_published_at",
+            "district__name_tg",
+            "district__name_ru",
+            "district__name_en",
+        )
+        .filter(receipt_code=normalized)
+        .first()
+    )
+    return receipt_of(concern) if concern is not None else None
+
+
+# --- Rate limits ------------------------------------------------------------------------------
+RATE_SETTINGS = {"submit": "HAMKORI_INTAKE_RATE", "status": "HAMKORI_INTAKE_STATUS_RATE"}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd]?)\s*$")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+
+def parse_rate(text: str) -> Rate:
+    """``30/10m`` → 30 per 600 s; ``60/m``, ``1000/3600``, ``5/s`` too."""
+    match = _RATE.match(text or "")
+    if not match:
+        raise ValueError(f"A rate looks like 30/10m, not {text!r}.")
+    count, number, unit = match.groups()
+    return Rate(count=int(count), seconds=max(1, int(number or 1) * _UNIT[unit]))
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    retry_after: int = 0  # seconds until the window opens again
+    key: str = ""
+    expires: int = 0  # the end of the window, in Unix seconds
+
+
+def _rate_table() -> str:
+    return connection.ops.quote_name(IntakeRate._meta.db_table)
+
+
+def rate_check(scope: str, address: str | None) -> RateDecision:
+    """Whether one more request of ``scope`` (``submit`` or ``status``) from ``address`` is within
+    the configured rate, in fixed windows of its period. Only reads (one indexed row):
+    :func:`rate_count` counts it, a submission inside its own transaction, so a flood of refused or
+    invalid requests writes nothing."""
+    rate = parse_rate(getattr(settings, RATE_SETTINGS[scope]))
+    now = int(time.time())
+    expires = (now // rate.seconds + 1) * rate.seconds
+    ident = hmac.new(settings.SECRET_KEY.encode(), (address or "-").encode(), hashlib.sha256).hexdigest()[:32]
+    key = f"{scope}:{ident}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT hits FROM {_rate_table()} WHERE key = %s AND expires = %s", [key, expires])  # noqa: S608
+        row = cursor.fetchone()
+    return RateDecision((row[0] if row else 0) < rate.count, expires - now, key, expires)
+
+
+def rate_count(decision: RateDecision) -> None:
+    """Count the request ``decision`` allowed: one upsert, atomic in the database, so every worker
+    (and every server on the same database) shares the count. (Django's database cache, which the
+    API's throttle uses, needs five statements and a count of its whole table for each write.)"""
+    table = _rate_table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, expires, hits) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (key) DO UPDATE SET hits = CASE WHEN {table}.expires = excluded.expires "
+            f"THEN {table}.hits + 1 ELSE 1 END, expires = excluded.expires",
+            [decision.key, decision.expires],
+        )
+        if secrets.randbelow(1000) == 0:  # now and then, forget the windows that are over
+            cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [int(time.time()) - 60])  # noqa: S608
+
+
+def rate_hit(scope: str, address: str | None) -> RateDecision:
+    """:func:`rate_check`, and count the request when it is allowed (status look-ups)."""
+    decision = rate_check(scope, address)
+    if decision.allowed:
+        rate_count(decision)
+    return decision
+
+
+def client_id_from(value: Any) -> uuid.UUID | None:
+    """A form's or request's client id as a UUID, or None."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
