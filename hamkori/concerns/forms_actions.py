@@ -90,7 +90,7 @@ class PublishForm(forms.Form):
         label=_("Public wording"),
         max_length=300,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Shown on the district's public page. Leave empty to withdraw it."),
     )
     do_no_harm_checked = forms.BooleanField(
