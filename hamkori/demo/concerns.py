@@ -113,7 +113,9 @@ def build_concerns(
                     actor=actor,
                     concern=concern,
                     to_status=stage,
-                    reason="Ба мақомоти дахлдор супорида шуд." if stage == Status.REFERRED_ELSEWHERE else "Берун аз салоҳияти гурӯҳ.",
+                    reason="Ба мақомоти дахлдор супорида шуд."
+                    if stage == Status.REFERRED_ELSEWHERE
+                    else "Берун аз салоҳияти гурӯҳ.",
                 )
             elif stage != Status.TRIAGED:
                 to_round.append((concern, stage, driver_codes))
@@ -140,7 +142,18 @@ def build_concerns(
         for n, (concern, stage, driver_codes) in enumerate(to_round):
             if stage == Status.PRIORITISED:
                 continue
-            _plan(concern, stage, driver_codes, n, actor=actor, admin=admin, liaison=liaison, orgs=orgs, today=today, code=code)
+            _plan(
+                concern,
+                stage,
+                driver_codes,
+                n,
+                actor=actor,
+                admin=admin,
+                liaison=liaison,
+                orgs=orgs,
+                today=today,
+                code=code,
+            )
 
     for code in ("TJ-GB-VANJ", "TJ-KT-HAMADONI", "TJ-RA-NUROBOD"):
         publication.district_page_publish(
@@ -200,7 +213,9 @@ def _plan(
         if stage != Status.IN_PROGRESS:
             actions.referral_acknowledge(actor=liaison, referral=referral)
             actions.referral_respond(
-                actor=liaison, referral=referral, response="Нозири участка ҳар сешанбе дар маркази ҷамоат қабул мекунад."
+                actor=liaison,
+                referral=referral,
+                response="Нозири участка ҳар сешанбе дар маркази ҷамоат қабул мекунад.",
             )
     if stage == Status.IN_PROGRESS:
         actions.action_update(actor=actor, action=action, progress=40, note="Ду вохӯрӣ гузаронида шуд.")
@@ -212,9 +227,7 @@ def _plan(
         actions.signoff_authority(actor=liaison, concern=concern, organisation=authority, outcome=outcome)
     services.concern_move(actor=actor, concern=concern, to_status=outcome)
     actions.action_publish(actor=admin, action=action, public_text=PUBLIC_TEXT[driver], do_no_harm_checked=True)
-    services.concern_publish_note(
-        actor=admin, concern=concern, text=PUBLIC_TEXT[driver] + ".", do_no_harm_checked=True
-    )
+    services.concern_publish_note(actor=admin, concern=concern, text=PUBLIC_TEXT[driver] + ".", do_no_harm_checked=True)
     if stage == Status.REVIEWED:
         actions.review_record(
             actor=actor,
