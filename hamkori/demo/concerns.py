@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from collections import defaultdict
 
 from django.utils import timezone
@@ -166,9 +167,7 @@ def build_concerns(
     return receipt
 
 
-def _uuid(rng: random.Random) -> object:
-    import uuid
-
+def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
