@@ -20,8 +20,9 @@ Per database:
    ``SECRET_KEY`` and data key, and the intake's rate limit raised through ``HAMKORI_INTAKE_RATE`` (every
    request comes from 127.0.0.1; the counter is still read and written on every submission).
 3. A warm-up, then wrk: ``--connections`` connections for ``--duration`` seconds on the bare endpoint, then
-   on the intake (``--rounds`` times, alternating). Each request carries a fresh client id; every 2xx answer's
-   receipt code (bare: row key) is written down by the Lua script.
+   on the intake, ``--rounds`` times (3). Each request carries a fresh client id; every 2xx answer's receipt
+   code (bare: row key) is written down by the Lua script. Reported: the medians of the rounds, and the
+   median of each round's ratio (the two runs of a round share the machine's load from other work).
 4. Every acknowledged receipt code must be a concern in the database (and every bare key a row).
 5. wrk on the intake again for ``--kill-duration`` s; after ``--kill-after`` s the gunicorn master and its
    workers get SIGKILL (the whole process group). gunicorn is restarted on the same database; every
@@ -42,6 +43,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -309,11 +311,12 @@ def bench(database: str, options: argparse.Namespace) -> dict[str, Any]:
             mine = [r for r in runs if r.target == target]
             acked = [code for r in mine for code in r.acked]
             report[target] = {
-                "ok_per_second": sum(r.ok_per_second for r in mine) / len(mine),
-                "requests_per_second": sum(r.per_second for r in mine) / len(mine),
-                "p50_ms": max(r.summary["p50"] for r in mine) / 1000,
-                "p95_ms": max(r.summary["p95"] for r in mine) / 1000,
-                "p99_ms": max(r.summary["p99"] for r in mine) / 1000,
+                "rounds_ok_per_second": [round(r.ok_per_second, 1) for r in mine],
+                "ok_per_second": statistics.median(r.ok_per_second for r in mine),
+                "p50_ms": statistics.median(r.summary["p50"] for r in mine) / 1000,
+                "p95_ms": statistics.median(r.summary["p95"] for r in mine) / 1000,
+                "p99_ms": statistics.median(r.summary["p99"] for r in mine) / 1000,
+                "worst_p95_ms": max(r.summary["p95"] for r in mine) / 1000,
                 "errors": sum(r.errors for r in mine),
                 "statuses": {
                     str(k): sum(r.statuses.get(k, 0) for r in mine) for k in {s for r in mine for s in r.statuses}
@@ -322,7 +325,12 @@ def bench(database: str, options: argparse.Namespace) -> dict[str, Any]:
                 "distinct": len(set(acked)),
                 "missing": missing(acked, database, url, target),
             }
-        report["ratio"] = report["intake"]["ok_per_second"] / report["bare"]["ok_per_second"]
+        # Each round runs the bare endpoint and then the intake, back to back: the ratio of a round
+        # compares two runs under the same load from the rest of the machine; the median of the rounds.
+        pairs = [(b, i) for b, i in zip(runs[0::2], runs[1::2], strict=True)]
+        report["round_ratios"] = [round(i.ok_per_second / b.ok_per_second, 3) for b, i in pairs]
+        report["ratio"] = statistics.median(i.ok_per_second / b.ok_per_second for b, i in pairs)
+        report["load_average"] = os.getloadavg()
 
         # SIGKILL in the middle of the load, restart, count again.
         process = wrk(server, "/api/public/concerns", options.kill_duration, options, work, "kill")
@@ -334,7 +342,7 @@ def bench(database: str, options: argparse.Namespace) -> dict[str, Any]:
         run = collect(process, "intake", work, "kill")
         after = load(server, "intake", 5, options, work, "after-restart")
         report["kill"] = {
-            "acknowledged_before_kill": len(run.acked),
+            "acknowledged_in_killed_run": len(run.acked),
             "missing_after_restart": missing(run.acked, database, url, "intake"),
             "errors_during_kill": run.errors,
             "restarted_in_s": restarted_in,
@@ -383,6 +391,7 @@ def print_report(reports: list[dict[str, Any]], options: argparse.Namespace) -> 
         + " ".join(f"{x:.1f}" for x in os.getloadavg())
     )
     print(
+        "medians of the rounds:\n"
         f"{'database':<9} {'endpoint':<7} {'ok/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}"
         f" {'acked':>6} {'missing':>7}"
     )
@@ -394,10 +403,16 @@ def print_report(reports: list[dict[str, Any]], options: argparse.Namespace) -> 
                 f"{r['database']:<9} {target:<7} {t['ok_per_second']:7.1f} {t['p50_ms']:7.1f} {t['p95_ms']:7.1f}"
                 f" {t['p99_ms']:7.1f} {t['errors']:6d} {t['acknowledged']:6d} {t['missing']:7d}"
             )
+        print(
+            f"{r['database']:<9} rounds (ok/s): bare {r['bare']['rounds_ok_per_second']}, intake "
+            f"{r['intake']['rounds_ok_per_second']}, ratios {r['round_ratios']}; worst intake p95 "
+            f"{r['intake']['worst_p95_ms']:.0f} ms; load average after {' '.join(f'{x:.1f}' for x in r['load_average'])}"
+        )
         k = r["kill"]
         print(
-            f"{r['database']:<9} ratio intake/bare {r['ratio']:.0%}; SIGKILL mid-load: {k['acknowledged_before_kill']} "
-            f"acknowledged, {k['missing_after_restart']} missing after restart (restarted in "
+            f"{r['database']:<9} ratio intake/bare {r['ratio']:.0%}; SIGKILL mid-load: {k['acknowledged_in_killed_run']} "
+            f"acknowledged in that run (before the kill, and after the restart), {k['missing_after_restart']} missing "
+            f"(restarted in "
             f"{k['restarted_in_s']:.1f} s; {k['after_restart_ok']} more accepted after it, "
             f"{k['after_restart_missing']} missing); {r['concerns_in_database']} concerns stored"
         )
@@ -416,7 +431,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--duration", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="bare then intake, this many times")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--kill-duration", type=int, default=20)
     parser.add_argument("--kill-after", type=float, default=8)

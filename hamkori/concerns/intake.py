@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 from hamkori.concerns.models import Concern, ConcernEvent, IntakeRate, PublicStatus, Source, Status, TextLanguage
 from hamkori.concerns.services import assign_reference, clean_text, resolve_merged, timeline
 from hamkori.core import audit
-from hamkori.core.models import Sensitivity
+from hamkori.core.models import AuditEvent, Sensitivity
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme, ProgrammeLocation
 from hamkori.vault.services import PersonalData, vault_put
@@ -223,7 +223,7 @@ def concern_submit_public(
             created_at=timezone.now(),
         )
         return decoy, True
-    return _record(
+    concern, created = _record(
         programme=programme,
         district=district,
         description=description,
@@ -233,6 +233,9 @@ def concern_submit_public(
         personal=personal,
         counted=counted,
     )
+    if created:
+        transaction.on_commit(seal_now_and_then)  # now, unless a caller's transaction is still open
+    return concern, created
 
 
 @transaction.atomic
@@ -283,13 +286,10 @@ def _record(
         timeline(concern, actor=None, kind=ConcernEvent.Kind.CREATED, to_status=concern.status)
         if personal is not None and concern.reporter_key is not None:
             vault_put(actor=None, subject_key=concern.reporter_key, data=personal, programme_id=programme.pk)
-        audit.record(  # late: on PostgreSQL it holds the audit chain's lock until the commit
-            actor=None,
-            action="concern.submit_public",
-            obj=concern,
-            summary={"district": district.code, "source": Source.PUBLIC, "contact": personal is not None},
-        )
-        if counted is not None:  # last: its row (one per address) stays locked until the commit too
+        # No audit event per submission: the hash chain's lock would make every submission wait for
+        # the one before it to commit. The rows are sealed into the chain in batches instead
+        # (seal_public_submissions, ADR 0009).
+        if counted is not None:
             rate_count(counted)
     finally:
         audit.reset_request_context(token)
@@ -391,11 +391,19 @@ def rate_check(scope: str, address: str | None) -> RateDecision:
     now = int(time.time())
     expires = (now // rate.seconds + 1) * rate.seconds
     ident = hmac.new(settings.SECRET_KEY.encode(), (address or "-").encode(), hashlib.sha256).hexdigest()[:32]
-    key = f"{scope}:{ident}"
+    key = f"{scope}:{ident}:"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT hits FROM {_rate_table()} WHERE key = %s AND expires = %s", [key, expires])  # noqa: S608
+        cursor.execute(
+            f"SELECT COALESCE(SUM(hits), 0) FROM {_rate_table()} WHERE key >= %s AND key < %s AND expires = %s",  # noqa: S608
+            [key, key[:-1] + ";", expires],
+        )
         row = cursor.fetchone()
     return RateDecision((row[0] if row else 0) < rate.count, expires - now, key, expires)
+
+
+#: A client's count is spread over this many rows (summed when read), so that concurrent submissions
+#: from one address (a village behind one connection) do not queue for one row's lock.
+RATE_SHARDS = 8
 
 
 def rate_count(decision: RateDecision) -> None:
@@ -408,7 +416,7 @@ def rate_count(decision: RateDecision) -> None:
             f"INSERT INTO {table} (key, expires, hits) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (key) DO UPDATE SET hits = CASE WHEN {table}.expires = excluded.expires "
             f"THEN {table}.hits + 1 ELSE 1 END, expires = excluded.expires",
-            [decision.key, decision.expires],
+            [decision.key + str(secrets.randbelow(RATE_SHARDS)), decision.expires],
         )
         if secrets.randbelow(1000) == 0:  # now and then, forget the windows that are over
             cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [int(time.time()) - 60])  # noqa: S608
@@ -430,3 +438,56 @@ def client_id_from(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):
         return None
+
+
+#: ``AuditEvent.action`` of a seal: the public submissions of one programme since its last seal.
+SEAL_ACTION = "concern.intake_sealed"
+
+
+def _digest(rows: list[tuple[Any, ...]]) -> str:
+    sha = hashlib.sha256()
+    for pk, intake_key, receipt_code, created_at, description in rows:
+        sha.update(f"{pk}|{intake_key}|{receipt_code}|{created_at.isoformat()}|".encode())
+        sha.update(hashlib.sha256(description.encode()).digest())
+        sha.update(b"\n")
+    return sha.hexdigest()
+
+
+@transaction.atomic
+def seal_public_submissions(*, limit: int = 5000) -> int:
+    """Seal the public submissions made since the last seal into the audit log's hash chain: one
+    event per programme naming the range of ids, their number and a digest of what was submitted
+    (id, client id, receipt code, time, the description's hash). A submission deleted or edited
+    afterwards no longer matches its seal. Run after every fiftieth submission, when staff open the
+    triage queue; returns how many submissions it sealed."""
+    audit.lock_chain()  # one sealer at a time: two would seal the same rows
+    sealed = 0
+    for programme in Programme.objects.filter(public_reports=True):
+        last = (
+            AuditEvent.objects.filter(action=SEAL_ACTION, programme=programme)
+            .order_by("-occurred_at", "-pk")
+            .values_list("summary", flat=True)
+            .first()
+        )
+        through = int((last or {}).get("through_id", 0))
+        rows = list(
+            Concern.objects.filter(programme=programme, source=Source.PUBLIC, intake_key__isnull=False, pk__gt=through)
+            .order_by("pk")
+            .values_list("pk", "intake_key", "receipt_code", "created_at", "description")[:limit]
+        )
+        if not rows:
+            continue
+        audit.record(
+            actor=None,
+            action=SEAL_ACTION,
+            programme=programme,
+            summary={"from_id": rows[0][0], "through_id": rows[-1][0], "count": len(rows), "digest": _digest(rows)},
+        )
+        sealed += len(rows)
+    return sealed
+
+
+def seal_now_and_then() -> None:
+    """After a submission: seal the backlog about once in fifty submissions."""
+    if secrets.randbelow(50) == 0:
+        seal_public_submissions()

@@ -30,6 +30,7 @@ from hamkori.concerns.forms import (
     TriageForm,
     initial_from_post,
 )
+from hamkori.concerns.intake import seal_public_submissions
 from hamkori.concerns.models import (
     Action,
     AffectedGroup,
@@ -320,6 +321,7 @@ def concern_edit(request: ProgrammeRequest, pk: int) -> HttpResponse:
 def concern_triage_queue(request: ProgrammeRequest) -> HttpResponse:
     """New concerns to verify: public submissions first, oldest first."""
     programme, user = request.programme, request.user
+    seal_public_submissions()  # what arrived since the last seal joins the audit log's chain first
     districts = selectors.scope_districts(programme, user)
     code = request.GET.get("district", "")[:80]
     district = next((d for d in districts if d.code == code), None)

@@ -94,6 +94,12 @@ def _lock_chain_head() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
 
 
+def lock_chain() -> None:
+    """Take the chain's lock for the rest of the caller's transaction (a writer that must read the
+    log and append to it without another writer in between, e.g. sealing a batch)."""
+    _lock_chain_head()
+
+
 def _chain_head() -> str:
     return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
 

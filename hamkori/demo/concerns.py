@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from collections import defaultdict
 
 from django.utils import timezone
@@ -113,7 +114,9 @@ def build_concerns(
                     actor=actor,
                     concern=concern,
                     to_status=stage,
-                    reason="Ба мақомоти дахлдор супорида шуд." if stage == Status.REFERRED_ELSEWHERE else "Берун аз салоҳияти гурӯҳ.",
+                    reason="Ба мақомоти дахлдор супорида шуд."
+                    if stage == Status.REFERRED_ELSEWHERE
+                    else "Берун аз салоҳияти гурӯҳ.",
                 )
             elif stage != Status.TRIAGED:
                 to_round.append((concern, stage, driver_codes))
@@ -140,7 +143,18 @@ def build_concerns(
         for n, (concern, stage, driver_codes) in enumerate(to_round):
             if stage == Status.PRIORITISED:
                 continue
-            _plan(concern, stage, driver_codes, n, actor=actor, admin=admin, liaison=liaison, orgs=orgs, today=today, code=code)
+            _plan(
+                concern,
+                stage,
+                driver_codes,
+                n,
+                actor=actor,
+                admin=admin,
+                liaison=liaison,
+                orgs=orgs,
+                today=today,
+                code=code,
+            )
 
     for code in ("TJ-GB-VANJ", "TJ-KT-HAMADONI", "TJ-RA-NUROBOD"):
         publication.district_page_publish(
@@ -153,9 +167,7 @@ def build_concerns(
     return receipt
 
 
-def _uuid(rng: random.Random) -> object:
-    import uuid
-
+def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
@@ -200,7 +212,9 @@ def _plan(
         if stage != Status.IN_PROGRESS:
             actions.referral_acknowledge(actor=liaison, referral=referral)
             actions.referral_respond(
-                actor=liaison, referral=referral, response="Нозири участка ҳар сешанбе дар маркази ҷамоат қабул мекунад."
+                actor=liaison,
+                referral=referral,
+                response="Нозири участка ҳар сешанбе дар маркази ҷамоат қабул мекунад.",
             )
     if stage == Status.IN_PROGRESS:
         actions.action_update(actor=actor, action=action, progress=40, note="Ду вохӯрӣ гузаронида шуд.")
@@ -212,9 +226,7 @@ def _plan(
         actions.signoff_authority(actor=liaison, concern=concern, organisation=authority, outcome=outcome)
     services.concern_move(actor=actor, concern=concern, to_status=outcome)
     actions.action_publish(actor=admin, action=action, public_text=PUBLIC_TEXT[driver], do_no_harm_checked=True)
-    services.concern_publish_note(
-        actor=admin, concern=concern, text=PUBLIC_TEXT[driver] + ".", do_no_harm_checked=True
-    )
+    services.concern_publish_note(actor=admin, concern=concern, text=PUBLIC_TEXT[driver] + ".", do_no_harm_checked=True)
     if stage == Status.REVIEWED:
         actions.review_record(
             actor=actor,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from hamkori.accounts import services as accounts
 from hamkori.accounts.models import User
 from hamkori.core.roles import MFA_REQUIRED_ROLES, Role
+from hamkori.demo.concerns import build_concerns
 from hamkori.demo.people import build_people_and_groups
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
@@ -124,6 +125,8 @@ class DemoResult:
     programme: Programme
     password: str
     accounts: list[DemoAccount] = field(default_factory=list)
+    #: A receipt code of a public submission, to try at /report/status/.
+    receipt_code: str | None = None
 
 
 def totp_secret_for(rng: random.Random) -> str:
@@ -162,6 +165,7 @@ def build_demo() -> DemoResult:
             start_date=dt.date(2018, 6, 25),
             end_date=dt.date(2019, 12, 31),
             country=places["TJ"],
+            public_reports=True,
         )
     programmes.programme_set_locations(actor=None, programme=programme, places=[places[c] for c in LOCATIONS])
     for key, codes in PARTNER_LOCATIONS.items():
@@ -196,6 +200,13 @@ def build_demo() -> DemoResult:
     admin = User.objects.get(email=f"admin@{EMAIL_DOMAIN}")
     build_people_and_groups(programme=programme, admin=admin, owners=owners, rng=rng)
     link_member_account(programme=programme, admin=admin, member=User.objects.get(email=f"member@{EMAIL_DOMAIN}"))
+    result.receipt_code = build_concerns(
+        programme=programme,
+        admin=admin,
+        partner=User.objects.get(email=f"partner@{EMAIL_DOMAIN}"),
+        liaison=User.objects.get(email=f"liaison@{EMAIL_DOMAIN}"),
+        orgs=orgs,
+    )
     return result
 
 

@@ -95,3 +95,29 @@ def test_demo_groups_are_mostly_but_not_perfectly_balanced() -> None:
         for g in groups
         if g.district.code in short
     )
+
+
+def test_demo_runs_the_community_security_cycle_in_every_location() -> None:
+    """Concerns in the six locations at every stage, with the profile's drivers; the Vanj police liaison
+    has answered one referral and has one waiting; a receipt code works; public pages are published."""
+    from django.test import Client
+
+    from hamkori.concerns.models import Concern, DistrictPage, Driver, Referral, Status
+
+    result = build_demo()
+    programme = result.programme
+    concerns = Concern.objects.filter(programme=programme)
+    assert set(concerns.values_list("district__code", flat=True)) == {
+        loc.place.code for loc in programme.locations.all()
+    }
+    stages = set(concerns.values_list("status", flat=True))
+    assert stages >= set(Status.values) - {Status.MERGED}, set(Status.values) - stages
+    assert Driver.objects.filter(programme=programme).count() == 6
+    liaison = User.objects.get(email="liaison@hamkori.example")
+    visible = Referral.objects.visible_to(liaison)
+    assert {r.state for r in visible} >= {Referral.State.SENT, Referral.State.RESPONDED}
+    assert DistrictPage.objects.filter(programme=programme, published_at__isnull=False).count() == 3
+    assert result.receipt_code
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = client.post("/report/status/", {"code": result.receipt_code.lower()}).content.decode()
+    assert "Received" in page and "No concern was found" not in page

@@ -37,5 +37,9 @@ class Command(BaseCommand):
         out.write("  Accounts with 2FA ask for a 6-digit code after the password. Add the secret to any")
         out.write("  authenticator app, or print a fresh code with: uv run hamkori totp-code EMAIL")
         out.write("")
+        out.write(f"  Anyone can report a concern at http://{host}/report/ (no account).")
+        if result.receipt_code:
+            out.write(f"  A receipt code to try at http://{host}/report/status/: {result.receipt_code}")
+        out.write("")
         if not options["no_serve"]:
             call_command("serve", host)
