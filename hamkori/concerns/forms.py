@@ -240,7 +240,9 @@ class PublishForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    into = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    #: The kept concern's id, carried by the suggestion the person chose (text: a hidden number field
+    #: would be formatted by the locale, which the browser sends back unparsable).
+    into = forms.RegexField(regex=r"^[1-9][0-9]{0,9}$", widget=forms.HiddenInput, max_length=10)
     note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)
     confirm = forms.BooleanField(
         label=_("Both describe the same concern: merge them."),
