@@ -35,12 +35,12 @@ ACTION_TITLES = {
     "recruitment": "Маъракаи иттилоотӣ барои ҷавонон ва оилаҳои муҳоҷирон",
 }
 PUBLIC_TEXT = {
-    "opportunities": "Vocational courses for young people, run with the district administration",
-    "expression": "An open meeting with the jamoat chair on water problems",
-    "exclusion": "Jamoat meetings moved to times when women can attend",
-    "police_mistrust": "Weekly open hours of the neighbourhood police inspector at the jamoat centre",
-    "police_behaviour": "Training for police officers on working with young people",
-    "recruitment": "An information campaign for young people and migrants' families",
+    "opportunities": "Курсҳои касбомӯзӣ барои ҷавонон бо ҳамкории ҳукумати ноҳия",
+    "expression": "Вохӯрии кушода бо раиси ҷамоат дар бораи мушкилоти об",
+    "exclusion": "Ҷаласаҳои ҷамоат ба вақте гузаронида шуданд, ки занон иштирок карда метавонанд",
+    "police_mistrust": "Қабули ҳарҳафтаинаи нозири участка дар маркази ҷамоат",
+    "police_behaviour": "Омӯзиш барои кормандони милитсия оид ба кор бо ҷавонон",
+    "recruitment": "Маъракаи иттилоотӣ барои ҷавонон ва оилаҳои муҳоҷирон",
 }
 
 
