@@ -232,6 +232,7 @@ def _signoff_for_liaison(request: ProgrammeRequest, concern: Concern | None) -> 
         "organisation": organisation.pk,
         "form": SignOffForm(prefix=f"so{organisation.pk}"),
         "back": request.get_full_path(),
+        "group_signed": SignOff.objects.filter(concern=concern, organisation__isnull=True).exists(),
     }
 
 
