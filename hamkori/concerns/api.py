@@ -29,7 +29,7 @@ from hamkori.core.api_errors import MAX_ID, MAX_OFFSET, api_errors, responses
 from hamkori.core.models import Sensitivity
 from hamkori.groups.models import WorkingGroup
 from hamkori.people.api import MAX_PAGE, Seen, place_by_code, require_decision
-from hamkori.places.models import Place
+from hamkori.places.models import Place, under_code_q
 from hamkori.programmes.models import Programme
 from hamkori.vault.services import vault_get
 
@@ -272,8 +272,7 @@ def list_concerns(
     require_decision(user, "concern.view", prog)
     concerns = Concern.objects.visible_to(user).filter(programme=prog)
     if district:
-        area = Place.objects.filter(code=district.strip()).first()
-        concerns = concerns.filter(district__path__startswith=area.path) if area else concerns.none()
+        concerns = concerns.filter(under_code_q("district", district))
     if status:
         concerns = concerns.filter(status=status.value)
     if driver:

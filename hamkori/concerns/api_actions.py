@@ -11,19 +11,18 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from hamkori.access.policy import get_for_user
 from hamkori.concerns import actions as services
-from hamkori.concerns.models import Action, Concern, Referral, overdue_q
+from hamkori.concerns.models import Action, Concern, Referral, overdue_q, referral_late_q
 from hamkori.concerns.plan import INBOX_ORDER
 from hamkori.core.api_errors import MAX_ID, api_errors, responses
 from hamkori.people.api import MAX_PAGE, Page, RecordId, Seen
-from hamkori.places.models import Place
+from hamkori.places.models import under_code_q
 from hamkori.programmes.models import Programme
 
 actions_router = Router(tags=["actions"])
@@ -228,8 +227,7 @@ def list_actions(
     if prog is not None:
         actions = actions.filter(programme=prog)
     if district:
-        area = Place.objects.filter(code=district).first()
-        actions = actions.filter(district__path__startswith=area.path) if area else actions.none()
+        actions = actions.filter(under_code_q("district", district))
     if state:
         actions = actions.filter(state=state.value)
     if overdue is True:
@@ -285,11 +283,10 @@ def list_referrals(
     if prog is not None:
         referrals = referrals.filter(programme=prog)
     if district:
-        area = Place.objects.filter(code=district).first()
-        referrals = referrals.filter(district__path__startswith=area.path) if area else referrals.none()
+        referrals = referrals.filter(under_code_q("district", district))
     if state:
         referrals = referrals.filter(state=state.value)
-    late = ~Q(state=Referral.State.RESPONDED) & Q(respond_by__lt=timezone.localdate())
+    late = referral_late_q()
     if overdue is True:
         referrals = referrals.filter(late)
     elif overdue is False:

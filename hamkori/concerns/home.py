@@ -17,12 +17,11 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from hamkori.access.policy import decide, role_in
-from hamkori.concerns.models import Action, Concern, Referral, Status, overdue_q
+from hamkori.concerns.models import Action, Concern, Referral, Status, overdue_q, referral_late_q
 from hamkori.concerns.plan import action_counts
 from hamkori.core.roles import Role
 from hamkori.groups.panels import GroupPanel
@@ -78,7 +77,6 @@ def referral_items(user: Any, programme: Any) -> list[HomeItem]:
     if not decide(user, "referral.inbox", programme):
         return []
     inbox = reverse("referral_inbox", args=[programme.code])
-    today = timezone.localdate()
     waiting = Q(state__in=[Referral.State.SENT, Referral.State.ACKNOWLEDGED])
     counts = (
         Referral.objects.visible_to(user)
@@ -86,7 +84,7 @@ def referral_items(user: Any, programme: Any) -> list[HomeItem]:
         .aggregate(
             waiting=Count("pk", filter=waiting),
             sent=Count("pk", filter=Q(state=Referral.State.SENT)),
-            late=Count("pk", filter=waiting & Q(respond_by__lt=today)),
+            late=Count("pk", filter=referral_late_q()),
         )
     )
     if role_in(user, programme) == Role.LIAISON:

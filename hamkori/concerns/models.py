@@ -500,6 +500,11 @@ class Referral(TimeStampedModel):
         return self.state != self.State.RESPONDED and self.respond_by < timezone.localdate()
 
 
+def referral_late_q() -> Q:
+    """Referrals not answered yet whose answer date has passed (:attr:`Referral.is_overdue` in SQL)."""
+    return ~Q(state=Referral.State.RESPONDED) & Q(respond_by__lt=timezone.localdate())
+
+
 class SignOff(models.Model):
     """A sign-off that a concern is resolved: by its working group (``organisation`` empty) or by an
     authority that owned one of its actions."""

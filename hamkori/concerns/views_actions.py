@@ -29,7 +29,7 @@ from hamkori.concerns.forms_actions import (
     ReviewForm,
     SignOffForm,
 )
-from hamkori.concerns.models import Action, ActionOwner, Concern, Referral, SignOff, Status, overdue_q
+from hamkori.concerns.models import Action, ActionOwner, Concern, Referral, SignOff, Status, overdue_q, referral_late_q
 from hamkori.concerns.plan import INBOX_ORDER, action_counts, concern_url
 from hamkori.concerns.services import programme_districts
 from hamkori.concerns.workflow import AUTHORITY_KINDS
@@ -398,7 +398,7 @@ def referral_inbox(request: ProgrammeRequest) -> HttpResponse:
     counts = referrals.aggregate(
         sent=Count("pk", filter=Q(state=Referral.State.SENT)),
         acknowledged=Count("pk", filter=Q(state=Referral.State.ACKNOWLEDGED)),
-        late=Count("pk", filter=~Q(state=Referral.State.RESPONDED) & Q(respond_by__lt=today)),
+        late=Count("pk", filter=referral_late_q()),
     )
     filters = _filters(request, "state", "district", "organisation", "late")
     may_filter_organisation = bool(decide(request.user, "concern.change", programme))
@@ -415,7 +415,7 @@ def referral_inbox(request: ProgrammeRequest) -> HttpResponse:
         if filters["organisation"].isdigit() and len(filters["organisation"]) < 12:
             referrals = referrals.filter(organisation_id=int(filters["organisation"]))
     if filters["late"] == "1":
-        referrals = referrals.exclude(state=Referral.State.RESPONDED).filter(respond_by__lt=today)
+        referrals = referrals.filter(referral_late_q())
     referrals = referrals.select_related("organisation", "district", "concern").order_by(
         INBOX_ORDER, "respond_by", "pk"
     )

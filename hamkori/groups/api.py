@@ -30,7 +30,7 @@ from hamkori.people.api import (
     sectors_by_code,
 )
 from hamkori.people.models import Person
-from hamkori.places.models import Place
+from hamkori.places.models import under_code_q
 from hamkori.programmes.models import Programme
 
 router = Router(tags=["groups"])
@@ -174,8 +174,7 @@ def list_groups(
     prog = get_for_user(user, Programme, code=programme)
     groups = _groups(WorkingGroup.objects.visible_to(user).filter(programme=prog))
     if district:
-        area = Place.objects.filter(code=district).first()
-        groups = groups.filter(district__path__startswith=area.path) if area else groups.none()
+        groups = groups.filter(under_code_q("district", district))
     if status:
         groups = groups.filter(status=status)
     if kind:

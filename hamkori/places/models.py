@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hamkori.core.models import TimeStampedModel, TrilingualName
@@ -17,6 +18,13 @@ class PlaceQuerySet(models.QuerySet["Place"]):
     def districts(self) -> PlaceQuerySet:
         """Units of district rank: districts and cities under a region."""
         return self.filter(level__in=[Place.Level.DISTRICT, Place.Level.CITY])
+
+
+def under_code_q(lookup: str, code: str) -> Q:
+    """Records whose place at ``lookup`` (a foreign key to Place) is the place coded ``code`` or lies
+    under it; an unknown code matches nothing. For the APIs' ``district=`` filters."""
+    area = Place.objects.filter(code=code.strip()[:100]).only("path").first()
+    return Q(**{f"{lookup}__path__startswith": area.path}) if area else Q(pk__in=[])
 
 
 class Place(TrilingualName, TimeStampedModel):
