@@ -32,13 +32,11 @@ from hamkori.concerns.forms import (
 )
 from hamkori.concerns.intake import seal_public_submissions
 from hamkori.concerns.models import (
-    Action,
     AffectedGroup,
     Concern,
     Criterion,
     Driver,
     PublicStatus,
-    Referral,
     Source,
     Status,
 )
@@ -150,13 +148,6 @@ def _detail_context(request: ProgrammeRequest, concern: Concern, **extra: Any) -
             subject_key=concern.reporter_key,
             purpose=f"concern {concern.reference}: contact the person who reported it",
         )
-    actions = (
-        Action.objects.visible_to(user)
-        .filter(concern=concern)
-        .prefetch_related("ownerships__organisation")
-        .order_by("due_on", "pk")
-    )
-    referrals = Referral.objects.visible_to(user).filter(concern=concern).select_related("organisation")
     return {
         "concern": concern,
         "public_status": PublicStatus(concern.public_status).label,
@@ -170,8 +161,6 @@ def _detail_context(request: ProgrammeRequest, concern: Concern, **extra: Any) -
         "may_publish": bool(decide(user, "concern.publish", concern)),
         "contact": contact,
         "merged_here": selectors.merged_into(user, concern),
-        "actions": list(actions),
-        "referrals": list(referrals),
         "note_form": NoteForm(may_restrict=may_restricted),
         "publish_form": PublishForm(initial={"text": concern.public_note}),
         "move_form": None,
