@@ -7,6 +7,7 @@ only concerns her organisation recorded, or unassigned ones (public submissions)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +97,17 @@ def _signoff_group(user: Any, concern: Any) -> Decision:
     return _change(user, concern)
 
 
+#: Apps above ``concerns`` whose records own actions without a concern (events: a dialogue's
+#: commitments) decide who among partners may change them: ``fn(user, action) -> Decision | None``.
+_ACTION_PARENTS: list[Callable[[Any, Any], Decision | None]] = []
+
+
+def register_action_parent(fn: Callable[[Any, Any], Decision | None]) -> Callable[[Any, Any], Decision | None]:
+    if fn not in _ACTION_PARENTS:
+        _ACTION_PARENTS.append(fn)
+    return fn
+
+
 @rule("action.change")
 def _action_change(user: Any, action: Any) -> Decision:
     """Updating an action (progress, status, notes): lead roles; the partner who may change its
@@ -107,6 +119,10 @@ def _action_change(user: Any, action: Any) -> Decision:
     grant = grant_in(user, action.programme_id)
     if role == Role.PARTNER:
         if action.concern_id is None:
+            for parent in _ACTION_PARENTS:
+                decision = parent(user, action)
+                if decision is not None:
+                    return decision
             return ALLOW
         return _change(user, action.concern)
     if role == Role.LIAISON and grant is not None and grant.organisation_id:

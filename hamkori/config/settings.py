@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "hamkori.people",
     "hamkori.groups",
     "hamkori.concerns",
+    "hamkori.events",
     "hamkori.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
