@@ -18,6 +18,7 @@ from hamkori.accounts import services as accounts
 from hamkori.accounts.models import User
 from hamkori.core.roles import MFA_REQUIRED_ROLES, Role
 from hamkori.demo.concerns import build_concerns
+from hamkori.demo.events import build_events
 from hamkori.demo.people import build_people_and_groups
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
@@ -207,6 +208,7 @@ def build_demo() -> DemoResult:
         liaison=User.objects.get(email=f"liaison@{EMAIL_DOMAIN}"),
         orgs=orgs,
     )
+    build_events(programme=programme, admin=admin, orgs=orgs, owners=owners)
     return result
 
 
