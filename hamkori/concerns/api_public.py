@@ -23,9 +23,8 @@ from hamkori.concerns.intake import (
     PublicReceipt,
     RateDecision,
     concern_submit_public,
-    public_location,
+    public_lookup,
     public_receipt,
-    rate_check,
     rate_hit,
     receipt_of,
 )
@@ -113,10 +112,10 @@ _API_FIELDS = {form: f"contact.{form.removeprefix('contact_')}" for form in CONT
 def submit_concern(request: HttpRequest, payload: ConcernIn) -> Any:
     """Report a concern to a programme that accepts reports from the public. Answers 201 with the
     receipt code and the public status; the same ``client_id`` again answers 200 with the same code."""
-    decision = rate_check("submit", client_ip(request))  # counted with the concern, if one is made
+    # The count and the location in one statement; counted with the concern, if one is made.
+    decision, programme, district = public_lookup("submit", client_ip(request), payload.programme, payload.district)
     if not decision.allowed:
         return _too_many(decision)
-    programme, district = public_location(payload.programme, payload.district)
     contact = payload.contact
     try:
         concern, created = concern_submit_public(

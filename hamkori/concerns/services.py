@@ -127,9 +127,13 @@ def _placeholder_reference() -> str:
     return "~" + secrets.token_hex(8)
 
 
-def assign_reference(concern: Concern) -> None:
+def reference_for(pk: int) -> str:
     """``C-000123``: from the row's id, so concurrent submissions never wait on a counter."""
-    concern.reference = f"C-{concern.pk:06d}"
+    return f"C-{pk:06d}"
+
+
+def assign_reference(concern: Concern) -> None:
+    concern.reference = reference_for(concern.pk)
     Concern.objects.filter(pk=concern.pk).update(reference=concern.reference)
 
 
