@@ -194,6 +194,10 @@ class EventCancelIn(Schema):
     reason: str
 
 
+#: The ``from`` and ``to`` days of the list (query parameters named like Python keywords).
+DateFrom = Query(None, alias="from")
+DateTo = Query(None, alias="to")
+
 #: An event's id in a path (a bigint: larger answers 422, never a database error).
 EventId = Path(..., ge=1, le=MAX_ID)
 
@@ -286,8 +290,8 @@ def list_events(
     district: str = "",
     kind: str = "",
     status: EventStatus | None = None,
-    date_from: dt.date | None = Query(None, alias="from"),
-    date_to: dt.date | None = Query(None, alias="to"),
+    date_from: dt.date | None = DateFrom,
+    date_to: dt.date | None = DateTo,
     limit: int = Query(100, ge=1, le=MAX_PAGE),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[Event]:
