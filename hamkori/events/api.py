@@ -208,16 +208,13 @@ def _events(events: QuerySet[Event]) -> QuerySet[Event]:
 
 
 def _detail(event: Event) -> Event:
-    return (
-        _events(Event.objects.filter(pk=event.pk))
-        .prefetch_related(
-            Prefetch("facilitators", queryset=Person.objects.only("code")),
-            Prefetch("groups", queryset=WorkingGroup.objects.only("pk")),
-            Prefetch("concerns", queryset=Concern.objects.only("reference")),
-            Prefetch("topics", queryset=TrainingTopic.objects.only("code", "order")),
-        )
-        .get()
-    )
+    related: list[Any] = [
+        Prefetch("facilitators", queryset=Person.objects.only("code")),
+        Prefetch("groups", queryset=WorkingGroup.objects.only("pk")),
+        Prefetch("concerns", queryset=Concern.objects.only("reference")),
+        Prefetch("topics", queryset=TrainingTopic.objects.only("code", "order")),
+    ]
+    return _events(Event.objects.filter(pk=event.pk)).prefetch_related(*related).get()
 
 
 def _aware(programme: Programme, moment: dt.datetime | None) -> dt.datetime | None:

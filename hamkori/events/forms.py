@@ -232,7 +232,7 @@ class EventForm(forms.Form):
         return self.chosen_kind is None or self.chosen_kind.category == Category.TRAINING
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         picked = (data.get("facilitator") or "").strip().upper()
         if picked:
             person = Person.objects.visible_to(self.user).filter(programme=self.programme, code=picked).first()
