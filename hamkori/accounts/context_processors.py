@@ -11,6 +11,7 @@ NAV_SECTIONS = (
     ("programme_overview", "overview"),
     ("group_", "groups"),
     ("concern_", "concerns"),
+    ("event_", "events"),
     ("person_", "people"),
     ("people_", "people"),
     ("programme_balance", "balance"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from hamkori.concerns.models import MAX_TEXT, AffectedGroup, Concern, Driver, Source, Status, TextLanguage
 from hamkori.concerns.selectors import scope_districts, terms_for
 from hamkori.concerns.services import MAX_LINKS
+from hamkori.concerns.vocabulary import TERM_KINDS
 from hamkori.core.models import Sensitivity
 from hamkori.groups.models import WorkingGroup
 from hamkori.people.forms import PlaceChoiceField
@@ -251,7 +252,8 @@ class MergeForm(forms.Form):
 
 
 class TermForm(forms.Form):
-    """A driver, an affected group or a criterion (``kind``). The code is given once, when adding."""
+    """A driver, an affected group, a criterion or a registered kind of term (``kind``, a key of
+    ``vocabulary.TERM_KINDS``). The code is given once, when adding."""
 
     code = forms.SlugField(
         label=_("Code"), max_length=40, help_text=_("Lower-case letters, digits, - and _; never changes.")
@@ -266,9 +268,13 @@ class TermForm(forms.Form):
     def __init__(self, *args: Any, kind: str, adding: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        spec = TERM_KINDS[kind]
         if not adding:
             del self.fields["code"]
         else:
             del self.fields["active"]
-        if kind != "criterion":
+        if "weight" not in spec.extra:
             del self.fields["weight"]
+        for name in spec.extra:
+            if name not in self.fields:  # a registered kind's own field (an event kind's category)
+                self.fields[name] = spec.model._meta.get_field(name).formfield()

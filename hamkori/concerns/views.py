@@ -7,6 +7,7 @@ Thin views: parse, fetch through the scope (``get_for_user`` / ``selectors``), o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -32,9 +33,7 @@ from hamkori.concerns.forms import (
 )
 from hamkori.concerns.intake import seal_public_submissions
 from hamkori.concerns.models import (
-    AffectedGroup,
     Concern,
-    Criterion,
     Driver,
     PublicStatus,
     Source,
@@ -426,32 +425,28 @@ def concern_merge(request: ProgrammeRequest, pk: int) -> HttpResponse:
 
 
 # --- Vocabulary ---------------------------------------------------------------------------------------
-KIND_LABELS: dict[str, tuple[Any, Any]] = {
-    "driver": (Driver, _("Drivers of insecurity")),
-    "affected": (AffectedGroup, _("Affected groups")),
-    "criterion": (Criterion, _("Prioritisation criteria")),
-}
+def _term_initial(term: Any, spec: vocabulary.TermKind) -> dict[str, Any]:
+    names = ("name_tg", "name_ru", "name_en", "order", "active", *spec.extra)
+    return {name: getattr(term, name) for name in names}
 
 
-def _term_initial(term: Any) -> dict[str, Any]:
-    values = {name: getattr(term, name) for name in ("name_tg", "name_ru", "name_en", "order", "active")}
-    if isinstance(term, Criterion):
-        values["weight"] = term.weight
-    return values
-
-
-@programme_view(action="concern.vocabulary")
-def concern_vocabulary(request: ProgrammeRequest) -> HttpResponse:
-    """The programme's drivers, affected groups and criteria: add, rename, reorder, take out of use."""
+def vocabulary_page(
+    request: ProgrammeRequest, *, kinds: Sequence[str], url_name: str, title: Any, lead: Any
+) -> HttpResponse:
+    """A page of the programme's vocabulary: for each kind of term (keys of ``vocabulary.TERM_KINDS``),
+    its entries with an edit form each and an "Add" form. Used by the cycle's page below and by other
+    apps' vocabulary pages (``events``); each kind's rule decides who may see and change it."""
     programme, user = request.programme, request.user
-    require(user, "concern.vocabulary", programme)
+    specs = [vocabulary.TERM_KINDS[kind] for kind in kinds]
+    for spec in specs:
+        require(user, spec.rule, programme)
     posted_kind = request.POST.get("kind", "") if request.method == "POST" else ""
     posted_term = _int(request.POST.get("term")) if request.method == "POST" else None
-    if request.method == "POST" and posted_kind not in vocabulary.KINDS:
+    if request.method == "POST" and posted_kind not in kinds:
         raise Http404
     bound: TermForm | None = None
     if request.method == "POST":
-        model = vocabulary.KINDS[posted_kind]
+        model = vocabulary.TERM_KINDS[posted_kind].model
         if posted_term is None:
             bound = TermForm(request.POST, kind=posted_kind, adding=True, prefix=f"{posted_kind}-new")
             done = form_then_service(
@@ -467,28 +462,56 @@ def concern_vocabulary(request: ProgrammeRequest) -> HttpResponse:
             done = form_then_service(bound, lambda data: vocabulary.term_update(actor=user, term=term, **data))
         if done:
             messages.success(request, _("Saved: %(name)s.") % {"name": done.value.name or done.value.code})
-            return redirect(f"{reverse('concern_vocabulary', args=[programme.code])}#{posted_kind}")
+            return redirect(f"{reverse(url_name, args=[programme.code])}#{posted_kind}")
     sections = []
-    for kind, (model, label) in KIND_LABELS.items():
+    for spec in specs:
+        extras = [(name, spec.model._meta.get_field(name)) for name in spec.extra]
         terms = []
-        for term in model.objects.filter(programme=programme).order_by("order", "code"):
-            prefix = f"{kind}-{term.pk}"
+        for term in spec.model.objects.filter(programme=programme).order_by("order", "code"):
+            prefix = f"{spec.key}-{term.pk}"
             form = bound if bound is not None and bound.prefix == prefix else None
-            terms.append((term, form or TermForm(kind=kind, adding=False, prefix=prefix, initial=_term_initial(term))))
-        add_prefix = f"{kind}-new"
+            values = [
+                getattr(term, f"get_{name}_display")() if field.choices else getattr(term, name)
+                for name, field in extras
+            ]
+            terms.append(
+                (
+                    term,
+                    form or TermForm(kind=spec.key, adding=False, prefix=prefix, initial=_term_initial(term, spec)),
+                    values,
+                )
+            )
+        add_prefix = f"{spec.key}-new"
         add = bound if bound is not None and bound.prefix == add_prefix else None
         sections.append(
             {
-                "kind": kind,
-                "label": label,
+                "kind": spec.key,
+                "label": spec.label,
+                "extras": [field.verbose_name for _name, field in extras],
                 "terms": terms,
-                "add_form": add or TermForm(kind=kind, adding=True, prefix=add_prefix),
+                "add_form": add or TermForm(kind=spec.key, adding=True, prefix=add_prefix),
                 "open_add": add is not None,
             }
         )
     return render(
         request,
         "concerns/vocabulary.html",
-        {"sections": sections, "failed": bound},
+        {"sections": sections, "failed": bound, "title": title, "lead": lead},
         status=422 if bound is not None else 200,
+    )
+
+
+@programme_view(action="concern.vocabulary")
+def concern_vocabulary(request: ProgrammeRequest) -> HttpResponse:
+    """The programme's drivers, affected groups and criteria: add, rename, reorder, take out of use."""
+    return vocabulary_page(
+        request,
+        kinds=vocabulary.CYCLE_KINDS,
+        url_name="concern_vocabulary",
+        title=_("Vocabulary of the cycle"),
+        lead=_(
+            "The programme's own words for drivers of insecurity, affected groups and prioritisation criteria, "
+            "in Tajik, Russian and English. An entry is never deleted: take it out of use, and concerns that "
+            "carry it keep it."
+        ),
     )

@@ -2,39 +2,73 @@
 prioritisation criteria. An administrator adds, renames, reorders and retires entries; an entry is
 never deleted (concerns and scores keep pointing at it), only taken out of use.
 
-Every write here is keyword-only, atomic, checked against ``concern.vocabulary`` and audited.
+The kinds of term are a registry (:func:`register_term_kind`): another app whose vocabulary has the
+same shape (a code, names in tg/ru/en, an order, in use; ``events``: kinds of event, training topics,
+attendee roles) registers its kinds with its own rule and audit actions and reuses these services,
+``TermForm`` and the page (``concerns.views.vocabulary_page``).
+
+Every write here is keyword-only, atomic, checked against the kind's rule (``concern.vocabulary``
+for the cycle's terms) and audited.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hamkori.access.policy import enforce
 from hamkori.concerns.models import AffectedGroup, Criterion, Driver
 from hamkori.core import audit
 from hamkori.programmes.models import Programme
 
-#: kind (as in forms and URLs) -> model
-KINDS: dict[str, type[Driver] | type[AffectedGroup] | type[Criterion]] = {
-    "driver": Driver,
-    "affected": AffectedGroup,
-    "criterion": Criterion,
-}
+
+@dataclass(frozen=True)
+class TermKind:
+    """One kind of term: ``key`` (as in forms and URLs), its model, the heading of its section, the rule
+    that decides who edits it, the audit actions of adding and changing one, and ``extra`` fields of
+    the model an administrator sets beside the names (their choices and validators are the model's)."""
+
+    key: str
+    model: type[Any]
+    label: Any
+    rule: str = "concern.vocabulary"
+    create_action: str = "concern.vocabulary.create"
+    update_action: str = "concern.vocabulary.update"
+    extra: tuple[str, ...] = ()
+
+
+#: key -> kind of term, in registration order.
+TERM_KINDS: dict[str, TermKind] = {}
+
+
+def register_term_kind(kind: TermKind) -> TermKind:
+    """Add (or replace) a kind of term; from an ``AppConfig.ready`` or at import. Keys are unique."""
+    TERM_KINDS[kind.key] = kind
+    return kind
+
+
+register_term_kind(TermKind("driver", Driver, gettext_lazy("Drivers of insecurity")))
+register_term_kind(TermKind("affected", AffectedGroup, gettext_lazy("Affected groups")))
+register_term_kind(TermKind("criterion", Criterion, gettext_lazy("Prioritisation criteria"), extra=("weight",)))
+
+#: The cycle's own kinds (the concerns vocabulary page).
+CYCLE_KINDS = ("driver", "affected", "criterion")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 NAMES = ("name_tg", "name_ru", "name_en")
 MAX_ORDER = 32767
 
 
 def kind_of(term: Any) -> str:
-    return next(kind for kind, model in KINDS.items() if isinstance(term, model))
+    return next(key for key, kind in TERM_KINDS.items() if type(term) is kind.model)
 
 
-def _clean(values: dict[str, Any], *, is_criterion: bool) -> dict[str, Any]:
+def _clean(values: dict[str, Any], *, kind: TermKind) -> dict[str, Any]:
     """Trimmed names, a sane order and weight, or ``ValidationError`` keyed by field."""
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
@@ -52,7 +86,7 @@ def _clean(values: dict[str, Any], *, is_criterion: bool) -> dict[str, Any]:
         if not 0 <= order <= MAX_ORDER:
             errors["order"] = [_("Give a whole number from 0 to %(max)s.") % {"max": MAX_ORDER}]
         cleaned["order"] = order
-    if "weight" in values and is_criterion:
+    if "weight" in values and "weight" in kind.extra:
         try:
             weight = int(values["weight"])
         except (TypeError, ValueError):
@@ -60,6 +94,14 @@ def _clean(values: dict[str, Any], *, is_criterion: bool) -> dict[str, Any]:
         if not 1 <= weight <= 10:
             errors["weight"] = [_("Give a weight from 1 to 10.")]
         cleaned["weight"] = weight
+    for name in kind.extra:
+        if name == "weight" or name not in values:
+            continue
+        field = kind.model._meta.get_field(name)
+        try:
+            cleaned[name] = field.clean(values[name], None)
+        except ValidationError as exc:
+            errors[name] = list(exc.messages)
     if "active" in values:
         cleaned["active"] = bool(values["active"])
     if errors:
@@ -78,13 +120,18 @@ def term_create(
     name_ru: str = "",
     name_en: str = "",
     order: int = 100,
-    weight: int = 1,
-) -> Driver | AffectedGroup | Criterion:
-    """Add a driver, an affected group or a criterion to the programme's vocabulary."""
-    enforce(actor, "concern.vocabulary", programme)
-    model = KINDS.get(kind)
-    if model is None:
+    **extra: Any,
+) -> Any:
+    """Add a term of ``kind`` (a driver, an affected group, a criterion, or a registered kind) to the
+    programme's vocabulary; ``extra`` are the kind's extra fields (a criterion's ``weight``)."""
+    spec = TERM_KINDS.get(kind)
+    if spec is None:
         raise ValidationError({"kind": [_("Choose from the list.")]})
+    unknown = set(extra) - set(spec.extra)
+    if unknown:
+        raise ValueError(f"Not a field of {kind}: {sorted(unknown)}")
+    enforce(actor, spec.rule, programme)
+    model = spec.model
     code = (code or "").strip().lower()
     errors: dict[str, list[str]] = {}
     if not _CODE.match(code):
@@ -92,10 +139,10 @@ def term_create(
     elif model.objects.filter(programme=programme, code=code).exists():
         errors["code"] = [_("This code is already used: choose another, or edit that entry.")]
     values: dict[str, Any] = {"name_tg": name_tg, "name_ru": name_ru, "name_en": name_en, "order": order}
-    if model is Criterion:
-        values["weight"] = weight
+    for name in spec.extra:
+        values[name] = extra.get(name, model._meta.get_field(name).get_default())
     try:
-        cleaned = _clean(values, is_criterion=model is Criterion)
+        cleaned = _clean(values, kind=spec)
     except ValidationError as exc:
         errors.update(exc.message_dict)
         cleaned = {}
@@ -106,7 +153,7 @@ def term_create(
     term = model.objects.create(programme=programme, code=code, **cleaned)
     audit.record(
         actor=actor,
-        action="concern.vocabulary.create",
+        action=spec.create_action,
         obj=term,
         programme=programme,
         summary={"kind": kind, "code": code, **cleaned},
@@ -115,15 +162,16 @@ def term_create(
 
 
 @transaction.atomic
-def term_update(*, actor: Any, term: Driver | AffectedGroup | Criterion, **values: Any) -> Any:
+def term_update(*, actor: Any, term: Any, **values: Any) -> Any:
     """Rename, reorder, reweigh (criteria), take out of use or back into use. The code never changes."""
-    unknown = set(values) - {*NAMES, "order", "active", "weight"}
+    spec = TERM_KINDS[kind_of(term)]
+    unknown = set(values) - {*NAMES, "order", "active", *spec.extra}
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
-    enforce(actor, "concern.vocabulary", term.programme)
+    enforce(actor, spec.rule, term.programme)
     model = type(term)
     term = model.objects.select_for_update().get(pk=term.pk)
-    cleaned = _clean(values, is_criterion=model is Criterion)
+    cleaned = _clean(values, kind=spec)
     names = {name: cleaned.get(name, getattr(term, name)) for name in NAMES}
     if not any(names.values()):
         raise ValidationError({"name_en": [_("Give the name in at least one language.")]})
@@ -136,7 +184,7 @@ def term_update(*, actor: Any, term: Driver | AffectedGroup | Criterion, **value
         term.save(update_fields=fields)
         audit.record(
             actor=actor,
-            action="concern.vocabulary.update",
+            action=spec.update_action,
             obj=term,
             programme=term.programme,
             summary={"kind": kind_of(term), "code": term.code, **changes},

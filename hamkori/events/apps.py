@@ -9,6 +9,8 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from hamkori.concerns.permissions import register_action_parent
-        from hamkori.events import permissions
+        from hamkori.events import home, permissions, vocabulary  # noqa: F401
+        from hamkori.programmes.home import register_home_items
 
         register_action_parent(permissions.commitment_change)
+        register_home_items(home.week_items)

@@ -24,3 +24,24 @@ class ISODateField(forms.DateField):
     """A date field whose widget is :class:`ISODateInput` (the form still accepts the locale's formats)."""
 
     widget = ISODateInput
+
+
+ISO_TIME = "%H:%M"
+
+
+class ISOTimeInput(forms.TimeInput):
+    """``<input type="time">`` in every language, valued ``HH:MM`` (24 hours). A ``TimeInput`` left to
+    itself renders the locale's format (seconds included, or another separator), which a phone's time
+    field may drop and show empty; the field itself shows the time the phone's way."""
+
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format=format or ISO_TIME)
+
+
+class ISOTimeField(forms.TimeField):
+    """A time field whose widget is :class:`ISOTimeInput` (the form still accepts ``HH:MM:SS``)."""
+
+    widget = ISOTimeInput
+    input_formats = [ISO_TIME, "%H:%M:%S", "%H.%M"]

@@ -37,6 +37,8 @@ from hamkori.concerns.actions import action_create, referral_create
 from hamkori.concerns.models import Concern
 from hamkori.concerns.services import concern_create, vocabulary_ensure
 from hamkori.core.roles import Role
+from hamkori.events import services as events
+from hamkori.events.models import EventKind
 from hamkori.groups.services import group_create, membership_add
 from hamkori.people.services import person_create
 from hamkori.programmes.models import Programme
@@ -59,6 +61,10 @@ BUSINESS_RULES = {
     "POST /api/concerns/{concern_id}/move",
     "POST /api/public/concerns",  # a programme accepting public reports, one of its districts
     "POST /api/public/concerns/status",  # a receipt code that exists (404 otherwise)
+    "POST /api/events/",  # a kind and a place that exist, an end after the start
+    "PATCH /api/events/{event_id}",
+    "POST /api/events/{event_id}/hold",  # a planned event that has started
+    "POST /api/events/{event_id}/cancel",  # a planned event without attendance
 }
 
 
@@ -130,6 +136,18 @@ def staff_token(users: dict[str, Any], programme: Any, place: Any, orgs: dict[st
     # A new concern in Vanj (the concerns endpoints: triage and move need one that is reported).
     vocabulary_ensure(actor=None, programme=programme, drivers=[("opportunities", "Имконият", "Возможности", "Jobs")])
     concern_create(actor=staff, programme=programme, description="Кӯча торик аст", district=place("TJ-GB-VANJ"))
+    # A planned event in Vanj that has started (the events endpoints: hold, cancel, change).
+    events.vocabulary_ensure(actor=None, programme=programme)
+    events.event_create(
+        actor=staff,
+        programme=programme,
+        kind=EventKind.objects.get(programme=programme, code="cwg-meeting"),
+        title="Ҷаласа",
+        starts_at=events.local_datetime(programme, dt.date(2019, 3, 1), dt.time(10)),
+        ends_at=events.local_datetime(programme, dt.date(2019, 3, 1), dt.time(12)),
+        place=place("TJ-GB-VANJ"),
+        groups=[group],
+    )
     return api_token_create(actor=staff, name="fuzz")[1]
 
 

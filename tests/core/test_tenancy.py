@@ -24,6 +24,8 @@ from hamkori.concerns import services as concerns
 from hamkori.concerns.models import Action, Criterion, Driver, PrioritisationRound, Referral, Score
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
+from hamkori.events import services as events
+from hamkori.events.models import Event, EventKind
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
@@ -126,6 +128,18 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     referral = concern_actions.referral_create(
         actor=None, concern=concern, organisation=orgs["police"], message="Patrol", respond_by=timezone.localdate()
     )
+    events.vocabulary_ensure(actor=None, programme=programme)
+    event = events.event_create(
+        actor=None,
+        programme=programme,
+        kind=EventKind.objects.get(programme=programme, code="cwg-meeting"),
+        title="Ҷаласа",
+        starts_at=events.local_datetime(programme, dt.date(2019, 3, 1), dt.time(10)),
+        ends_at=events.local_datetime(programme, dt.date(2019, 3, 1), dt.time(12)),
+        place=place("TJ-GB-VANJ"),
+        organiser=orgs["lap"],
+        groups=[group],
+    )
     return {
         "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk},
         "consent_id": consent.pk,
@@ -136,6 +150,7 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
         "referral_id": referral.pk,
         "group_id": group.pk,
         "round_id": round_.pk,
+        "event_id": event.pk,
     }
 
 
@@ -161,11 +176,23 @@ def snapshot() -> tuple:
         list(Referral.objects.order_by("pk").values()),
         list(PrioritisationRound.objects.order_by("pk").values()),
         list(Score.objects.order_by("pk").values()),
+        list(Event.objects.order_by("pk").values()),
     )
 
 
 def test_every_object_route_is_covered() -> None:
-    known = {"pk", "consent_id", "membership_id", "user_id", "code", "action_id", "referral_id", "group_id", "round_id"}
+    known = {
+        "pk",
+        "consent_id",
+        "membership_id",
+        "user_id",
+        "code",
+        "action_id",
+        "referral_id",
+        "group_id",
+        "round_id",
+        "event_id",
+    }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
     assert len(OBJECT_ROUTES) >= 10
@@ -207,8 +234,11 @@ def test_another_programmes_records_answer_404_on_the_api(
     client.force_login(second["users"][role])
     person, group = records_a["pk"]["person"], records_a["pk"]["group"]
     before = snapshot()
-    for path in (f"/api/people/{person}", f"/api/groups/{group}"):
+    for path in (f"/api/people/{person}", f"/api/groups/{group}", f"/api/events/{records_a['event_id']}"):
         assert client.get(path).status_code == 404, path
+    event_path = f"/api/events/{records_a['event_id']}"
+    assert client.patch(event_path, {"title": "B"}, content_type="application/json").status_code == 404
+    assert client.post(f"{event_path}/cancel", {"reason": "B"}, content_type="application/json").status_code == 404
     assert client.patch(f"/api/people/{person}", {"sex": "male"}, content_type="application/json").status_code == 404
     assert (
         client.post(f"/api/groups/{group}/status", {"to_status": "closed"}, content_type="application/json").status_code
