@@ -8,7 +8,13 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events and attendance")
 
     def ready(self) -> None:
+        from hamkori.concerns.origins import register_action_origin
         from hamkori.concerns.permissions import register_action_parent
-        from hamkori.events import permissions
+        from hamkori.events import commitments, permissions
+        from hamkori.events.panels import register_event_panel
+        from hamkori.programmes.home import register_home_items
 
         register_action_parent(permissions.commitment_change)
+        register_action_origin(commitments.commitment_origins)
+        register_event_panel(commitments.commitment_panels)
+        register_home_items(commitments.commitment_home_items)
