@@ -37,16 +37,11 @@ def _event(request: ProgrammeRequest, event_id: int, action: str = "view") -> Ev
 
 def _event_page(request: ProgrammeRequest, event: Event, *, status: int = 200, **bound: Any) -> HttpResponse:
     event = Event.objects.select_related("kind", "programme", "place", "district").get(pk=event.pk)
-    return render_page(
-        request,
-        "events/commitments.html",
-        {
-            "event": event,
-            "event_link": services.event_url(event),
-            "panels": services.commitment_panels(request.user, event, **bound),
-        },
-        status=status,
-    )
+    panels = services.commitment_panels(request.user, event, **bound)
+    context: dict[str, Any] = {"event": event, "event_link": services.event_url(event), "panels": panels}
+    for panel in panels:  # this page holds only this module's panel: its context is the page's
+        context.update(panel.context)
+    return render_page(request, "events/commitments.html", context, status=status)
 
 
 @programme_view(action="event.view")
