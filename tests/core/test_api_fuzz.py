@@ -37,6 +37,10 @@ from hamkori.concerns.actions import action_create, referral_create
 from hamkori.concerns.models import Concern
 from hamkori.concerns.services import concern_create, vocabulary_ensure
 from hamkori.core.roles import Role
+from hamkori.events.commitments import commitment_create
+from hamkori.events.models import EventKind
+from hamkori.events.services import event_create
+from hamkori.events.services import vocabulary_ensure as event_vocabulary
 from hamkori.groups.services import group_create, membership_add
 from hamkori.people.services import person_create
 from hamkori.programmes.models import Programme
@@ -59,6 +63,7 @@ BUSINESS_RULES = {
     "POST /api/concerns/{concern_id}/move",
     "POST /api/public/concerns",  # a programme accepting public reports, one of its districts
     "POST /api/public/concerns/status",  # a receipt code that exists (404 otherwise)
+    "POST /api/commitments/",  # an event that takes commitments, owners of its district, due after it
 }
 
 
@@ -130,6 +135,18 @@ def staff_token(users: dict[str, Any], programme: Any, place: Any, orgs: dict[st
     # A new concern in Vanj (the concerns endpoints: triage and move need one that is reported).
     vocabulary_ensure(actor=None, programme=programme, drivers=[("opportunities", "Имконият", "Возможности", "Jobs")])
     concern_create(actor=staff, programme=programme, description="Кӯча торик аст", district=place("TJ-GB-VANJ"))
+    # A dialogue with a commitment (the commitments endpoints).
+    event_vocabulary(actor=None, programme=programme)
+    dialogue = event_create(
+        actor=staff,
+        programme=programme,
+        kind=EventKind.objects.get(programme=programme, code="dialogue"),
+        title="Муколама",
+        place=place("TJ-GB-VANJ"),
+        starts_at=timezone.now() - dt.timedelta(days=2),
+        ends_at=timezone.now() - dt.timedelta(days=2, hours=-2),
+    )
+    commitment_create(actor=staff, event=dialogue, title="Патрул", owners=[orgs["police"]], due_on=timezone.localdate())
     return api_token_create(actor=staff, name="fuzz")[1]
 
 
