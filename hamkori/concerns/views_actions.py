@@ -30,6 +30,7 @@ from hamkori.concerns.forms_actions import (
     SignOffForm,
 )
 from hamkori.concerns.models import Action, ActionOwner, Concern, Referral, SignOff, Status, overdue_q, referral_late_q
+from hamkori.concerns.origins import action_origins
 from hamkori.concerns.plan import INBOX_ORDER, action_counts, concern_url
 from hamkori.concerns.services import programme_districts
 from hamkori.concerns.workflow import AUTHORITY_KINDS
@@ -257,6 +258,8 @@ def _action_page(request: ProgrammeRequest, action: Action, *, status: int = 200
         "publish_form": forms.get("publish_form")
         or (PublishForm(initial={"public_text": action.public_text}) if may_publish else None),
         "signoff": _signoff_for_liaison(request, concern),
+        # An action without a concern: where it comes from (a dialogue's commitment), with a link back.
+        "origin": action_origins(request.user, [action]).get(action.pk),
     }
     return render(request, "concerns/action.html", context, status=status)
 
@@ -506,7 +509,9 @@ def actions_overdue(request: ProgrammeRequest) -> HttpResponse:
         .order_by("due_on", "pk"),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
-    rows = [(a, (today - a.due_on).days) for a in page.object_list]
+    actions_shown = list(page.object_list)
+    origins = action_origins(request.user, actions_shown)
+    rows = [(a, (today - a.due_on).days, origins.get(a.pk)) for a in actions_shown]
     return render(
         request,
         "concerns/overdue.html",

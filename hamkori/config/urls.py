@@ -27,6 +27,7 @@ urlpatterns = [
     path("p/<slug:code>/groups/", include("hamkori.groups.urls")),
     path("p/<slug:code>/rounds/", include("hamkori.concerns.urls_rounds")),
     path("p/<slug:code>/plan/", include("hamkori.concerns.urls_actions")),
+    path("p/<slug:code>/commitments/", include("hamkori.events.urls_commitments")),
     # Before any other p/<code>/concerns/ include, so that nothing there shadows them.
     path("p/<slug:code>/concerns/overview/", include("hamkori.concerns.urls_overview")),
     path("p/<slug:code>/concerns/publish/", include(concern_publish_urls)),
@@ -35,5 +36,6 @@ urlpatterns = [
     path("public/", include(concern_public_urls)),
     path("report/", include("hamkori.concerns.urls_public")),
     path("api/", include("hamkori.api.urls")),
+    path("calendar/", include("hamkori.events.urls_calendar")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

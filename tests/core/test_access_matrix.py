@@ -122,6 +122,7 @@ PUBLIC_EXAMPLE_ARGS = {
     "code": "TJ-GB-VANJ",
     "programme_code": "test-prog",
     "district_code": "TJ-GB-VANJ",
+    "secret": "no-such-calendar-address",
 }
 
 

@@ -38,6 +38,7 @@ from hamkori.concerns.models import Concern
 from hamkori.concerns.services import concern_create, vocabulary_ensure
 from hamkori.core.roles import Role
 from hamkori.events import services as events
+from hamkori.events.commitments import commitment_create
 from hamkori.events.models import EventKind
 from hamkori.groups.services import group_create, membership_add
 from hamkori.people.services import person_create
@@ -65,6 +66,7 @@ BUSINESS_RULES = {
     "PATCH /api/events/{event_id}",
     "POST /api/events/{event_id}/hold",  # a planned event that has started
     "POST /api/events/{event_id}/cancel",  # a planned event without attendance
+    "POST /api/commitments/",  # an event that takes commitments, owners of its district, due after it
 }
 
 
@@ -148,6 +150,17 @@ def staff_token(users: dict[str, Any], programme: Any, place: Any, orgs: dict[st
         place=place("TJ-GB-VANJ"),
         groups=[group],
     )
+    # A dialogue with a commitment (the commitments endpoints).
+    dialogue = events.event_create(
+        actor=staff,
+        programme=programme,
+        kind=EventKind.objects.get(programme=programme, code="dialogue"),
+        title="Муколама",
+        place=place("TJ-GB-VANJ"),
+        starts_at=timezone.now() - dt.timedelta(days=2),
+        ends_at=timezone.now() - dt.timedelta(days=2, hours=-2),
+    )
+    commitment_create(actor=staff, event=dialogue, title="Патрул", owners=[orgs["police"]], due_on=timezone.localdate())
     return api_token_create(actor=staff, name="fuzz")[1]
 
 

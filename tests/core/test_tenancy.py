@@ -24,8 +24,9 @@ from hamkori.concerns import services as concerns
 from hamkori.concerns.models import Action, Criterion, Driver, PrioritisationRound, Referral, Score
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
+from hamkori.events import commitments as event_commitments
 from hamkori.events import services as events
-from hamkori.events.models import Event, EventKind
+from hamkori.events.models import Commitment, Event, EventKind
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
@@ -140,8 +141,21 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
         organiser=orgs["lap"],
         groups=[group],
     )
+    dialogue = events.event_create(
+        actor=None,
+        programme=programme,
+        kind=EventKind.objects.get(programme=programme, code="dialogue"),
+        title="Муколама",
+        place=place("TJ-GB-VANJ"),
+        starts_at=timezone.now() - dt.timedelta(days=3),
+        ends_at=timezone.now() - dt.timedelta(days=3, hours=-2),
+    )
+    event_commitments.commitment_create(
+        actor=None, event=dialogue, title="Патрул", owners=[orgs["police"]], due_on=timezone.localdate()
+    )
     return {
         "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk},
+        "organisation_id": orgs["police"].pk,
         "consent_id": consent.pk,
         "membership_id": membership.pk,
         "user_id": users[Role.ADMIN].pk,
@@ -177,6 +191,7 @@ def snapshot() -> tuple:
         list(PrioritisationRound.objects.order_by("pk").values()),
         list(Score.objects.order_by("pk").values()),
         list(Event.objects.order_by("pk").values()),
+        list(Commitment.objects.order_by("pk").values()),
     )
 
 
@@ -192,6 +207,7 @@ def test_every_object_route_is_covered() -> None:
         "group_id",
         "round_id",
         "event_id",
+        "organisation_id",
     }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
