@@ -9,6 +9,8 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from hamkori.concerns.permissions import register_action_parent
-        from hamkori.events import permissions
+        from hamkori.events import permissions, uploads, views_files  # noqa: F401 (uploads: its rules)
+        from hamkori.events.panels import register_event_panel
 
         register_action_parent(permissions.commitment_change)
+        register_event_panel(views_files.files_panel)
