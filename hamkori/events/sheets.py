@@ -12,6 +12,7 @@ elsewhere).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,16 +54,34 @@ def expected_people(event: Event) -> list[Person]:
     )
 
 
-def _only_local_files(url: str) -> Any:
-    """WeasyPrint's fetcher: the shipped fonts only, never the network."""
-    from weasyprint.urls import URLFetcher
-
+def _checked_font(url: str) -> Path:
+    """The shipped font a ``file:`` URL names, or ValueError for any other address."""
     if not url.startswith("file:"):
         raise ValueError(f"The sign-in sheet fetches nothing from outside: {url[:80]}")
     path = Path(unquote(urlsplit(url).path)).resolve()
     if path.parent != FONT_DIR or not path.is_file():
         raise ValueError(f"Not a file of the sign-in sheet: {url[:80]}")
-    return URLFetcher(allowed_protocols=("file",)).fetch(path.as_uri())
+    return path
+
+
+@functools.cache
+def _fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher
+
+    class LocalFontsOnly(URLFetcher):  # type: ignore[misc]
+        """WeasyPrint's fetcher for the sheet: the shipped fonts only, never the network."""
+
+        def __init__(self) -> None:
+            super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            return super().fetch(_checked_font(url).as_uri(), headers)
+
+    return LocalFontsOnly
+
+
+def local_fonts_only() -> Any:
+    return _fetcher_class()()
 
 
 def sheet_html(*, actor: Any, event: Event) -> str:
@@ -96,7 +115,7 @@ def render_document(html: str) -> Any:
     """The laid-out document (pages, boxes): what :func:`sign_in_sheet` writes as PDF."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=_only_local_files).render()
+    return HTML(string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=local_fonts_only()).render()
 
 
 def sign_in_sheet(*, actor: Any, event: Event) -> bytes:
