@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,9 @@ from hamkori.concerns import services as concerns
 from hamkori.concerns.models import Action, Criterion, Driver, PrioritisationRound, Referral, Score
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
+from hamkori.events import services as events
+from hamkori.events import uploads as event_uploads
+from hamkori.events.models import EventFile, EventKind
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
@@ -126,8 +130,24 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     referral = concern_actions.referral_create(
         actor=None, concern=concern, organisation=orgs["police"], message="Patrol", respond_by=timezone.localdate()
     )
+    events.vocabulary_ensure(actor=None, programme=programme)
+    event = events.event_create(
+        actor=None,
+        programme=programme,
+        kind=EventKind.objects.get(programme=programme, code="cwg-meeting"),
+        title="Ҷаласа",
+        starts_at=timezone.now() - dt.timedelta(days=2),
+        ends_at=timezone.now() - dt.timedelta(days=2) + dt.timedelta(hours=2),
+        place=place("TJ-GB-VANJ"),
+        organiser=orgs["lap"],
+        groups=[group],
+    )
+    event_file = event_uploads.file_upload(
+        actor=None, event=event, kind="minutes", upload=event_uploads.Upload("протокол.txt", ["Қарор.".encode()])
+    )
     return {
-        "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk},
+        "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": event.pk},
+        "key": event_file.key,
         "consent_id": consent.pk,
         "membership_id": membership.pk,
         "user_id": users[Role.ADMIN].pk,
@@ -146,7 +166,15 @@ def object_url(name: str, route: str, code: str, records: dict[str, Any]) -> str
             continue
         value = records[param]
         if isinstance(value, dict):  # "pk": a person under people/, a group under groups/, a concern under concerns/
-            value = value["group" if "groups/" in route else "concern" if "concerns/" in route else "person"]
+            value = value[
+                "group"
+                if "groups/" in route
+                else "concern"
+                if "concerns/" in route
+                else "event"
+                if "events/" in route
+                else "person"
+            ]
         args.append(value)
     return reverse(name, args=args)
 
@@ -161,11 +189,14 @@ def snapshot() -> tuple:
         list(Referral.objects.order_by("pk").values()),
         list(PrioritisationRound.objects.order_by("pk").values()),
         list(Score.objects.order_by("pk").values()),
+        list(EventFile.objects.order_by("pk").values()),
     )
 
 
 def test_every_object_route_is_covered() -> None:
-    known = {"pk", "consent_id", "membership_id", "user_id", "code", "action_id", "referral_id", "group_id", "round_id"}
+    known = {
+        "pk", "consent_id", "membership_id", "user_id", "code", "action_id", "referral_id", "group_id", "round_id", "key"
+    }  # fmt: skip
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
     assert len(OBJECT_ROUTES) >= 10
@@ -182,8 +213,10 @@ def test_another_programmes_records_answer_404(
     client = Client()
     client.force_login(second["users"][role])
     missing = {
-        key: ({"person": 999999, "group": 999999, "concern": 999999} if key == "pk" else 999999) for key in records_a
+        key: ({"person": 999999, "group": 999999, "concern": 999999, "event": 999999} if key == "pk" else 999999)
+        for key in records_a
     }
+    missing["key"] = uuid.UUID(int=1)
     missing["person_code"] = "P-999999"
     before = snapshot()
     url = object_url(name, route, programme.code, records_a)
