@@ -68,7 +68,7 @@ def _checked_font(url: str) -> Path:
 def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher
 
-    class LocalFontsOnly(URLFetcher):  # type: ignore[misc]
+    class LocalFontsOnly(URLFetcher):
         """WeasyPrint's fetcher for the sheet: the shipped fonts only, never the network."""
 
         def __init__(self) -> None:
