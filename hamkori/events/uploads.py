@@ -10,7 +10,9 @@ What reaches the disk is decided here, never by the browser:
   is refused), then per format: images are decoded in full with Pillow and **re-encoded** (EXIF, GPS, XMP,
   comments and anything appended after the image are dropped; the orientation is applied first so the
   photo stays upright); a PDF must begin with ``%PDF-``, end at its last ``%%EOF``, carry no zip
-  directory near its end and no JavaScript, launch action or embedded file; DOCX and ODT are zips that
+  directory near its end and name no JavaScript, launch action or embedded file in its uncompressed
+  structure (a best effort: what a compressed object stream hides is left to the download headers, an
+  attachment with ``nosniff`` and a ``default-src 'none'`` policy); DOCX and ODT are zips that
   must start at byte 0, end with their own directory and hold the parts of their format; a text file
   is UTF-8 without markup.
 - **Names**: stored as ``<files dir>/<first two hex digits>/<uuid hex>`` (:func:`stored_path`) under the

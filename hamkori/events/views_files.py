@@ -57,6 +57,10 @@ class UploadForm(forms.Form):
 
 def _files_context(user: Any, event: Event, form: UploadForm | None = None) -> dict[str, Any]:
     files = list(event.files.select_related("uploaded_by").order_by("-uploaded_at", "-id"))
+    uploaders: dict[Any, Any] = {}
+    for f in files:  # one user object per uploader: their grants are read once, not once per file
+        if f.uploaded_by_id is not None:
+            f.uploaded_by = uploaders.setdefault(f.uploaded_by_id, f.uploaded_by)
     may_change = bool(decide(user, "event.change", event))
     rows = [{"file": f, "may_delete": may_change and bool(decide(user, "event.file.delete", f))} for f in files]
     return {

@@ -228,6 +228,27 @@ def test_the_files_page_lists_the_upload(stored: EventFile, training: Event, par
     assert reverse("event_file_download", args=[training.programme.code, training.pk, stored.key]) in page
 
 
+def test_the_files_page_keeps_a_constant_number_of_queries(
+    stored: EventFile, training: Event, partner: Client, users: dict, client_for: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("event_files", args=[training.programme.code, training.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert partner.get(url).status_code == 200
+        return len(queries)
+
+    one = count()
+    for i in range(6):
+        assert upload(partner, training, f"p{i}.png", png()).status_code == 302
+        assert upload(client_for(users[Role.STAFF]), training, f"s{i}.png", png()).status_code == 302
+    assert EventFile.objects.count() == 13
+    assert count() <= one + 2  # the staff's grants, once (not once per file)
+
+
 def test_documents_of_each_kind_are_accepted(
     training: Event, partner: Client, files_dir: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
