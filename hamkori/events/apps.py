@@ -10,12 +10,13 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from hamkori.concerns.origins import register_action_origin
         from hamkori.concerns.permissions import register_action_parent
-        from hamkori.events import commitments, home, permissions, vocabulary  # noqa: F401
+        from hamkori.events import commitments, home, permissions, uploads, views_files, vocabulary  # noqa: F401
         from hamkori.events.panels import register_event_panel
         from hamkori.programmes.home import register_home_items
 
         register_action_parent(permissions.commitment_change)
         register_action_origin(commitments.commitment_origins)
         register_event_panel(commitments.commitment_panels)
+        register_event_panel(views_files.files_panel)
         register_home_items(home.week_items)
         register_home_items(commitments.commitment_home_items)

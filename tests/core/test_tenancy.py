@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +27,8 @@ from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
 from hamkori.events import commitments as event_commitments
 from hamkori.events import services as events
-from hamkori.events.models import Commitment, Event, EventKind
+from hamkori.events import uploads as event_uploads
+from hamkori.events.models import Commitment, Event, EventFile, EventKind
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
@@ -153,8 +155,12 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     event_commitments.commitment_create(
         actor=None, event=dialogue, title="Патрул", owners=[orgs["police"]], due_on=timezone.localdate()
     )
+    event_file = event_uploads.file_upload(
+        actor=None, event=event, kind="minutes", upload=event_uploads.Upload("протокол.txt", ["Қарор.".encode()])
+    )
     return {
-        "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk},
+        "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": event.pk},
+        "key": event_file.key,
         "organisation_id": orgs["police"].pk,
         "consent_id": consent.pk,
         "membership_id": membership.pk,
@@ -175,7 +181,15 @@ def object_url(name: str, route: str, code: str, records: dict[str, Any]) -> str
             continue
         value = records[param]
         if isinstance(value, dict):  # "pk": a person under people/, a group under groups/, a concern under concerns/
-            value = value["group" if "groups/" in route else "concern" if "concerns/" in route else "person"]
+            value = value[
+                "group"
+                if "groups/" in route
+                else "concern"
+                if "concerns/" in route
+                else "event"
+                if "events/" in route
+                else "person"
+            ]
         args.append(value)
     return reverse(name, args=args)
 
@@ -192,6 +206,7 @@ def snapshot() -> tuple:
         list(Score.objects.order_by("pk").values()),
         list(Event.objects.order_by("pk").values()),
         list(Commitment.objects.order_by("pk").values()),
+        list(EventFile.objects.order_by("pk").values()),
     )
 
 
@@ -208,6 +223,7 @@ def test_every_object_route_is_covered() -> None:
         "round_id",
         "event_id",
         "organisation_id",
+        "key",
     }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
@@ -225,8 +241,10 @@ def test_another_programmes_records_answer_404(
     client = Client()
     client.force_login(second["users"][role])
     missing = {
-        key: ({"person": 999999, "group": 999999, "concern": 999999} if key == "pk" else 999999) for key in records_a
+        key: ({"person": 999999, "group": 999999, "concern": 999999, "event": 999999} if key == "pk" else 999999)
+        for key in records_a
     }
+    missing["key"] = uuid.UUID(int=1)
     missing["person_code"] = "P-999999"
     before = snapshot()
     url = object_url(name, route, programme.code, records_a)
