@@ -15,8 +15,9 @@ from typing import Any
 from django.utils import timezone
 
 from hamkori.accounts.models import User
+from hamkori.concerns import actions
 from hamkori.demo.people import MEN, SURNAMES, WOMEN
-from hamkori.events import attendance, services
+from hamkori.events import attendance, commitments, services
 from hamkori.events.models import AttendeeRole, Event, EventKind, TrainingTopic
 from hamkori.groups.models import WorkingGroup, current_q
 from hamkori.orgs.models import Organisation
@@ -217,4 +218,91 @@ def build_events(
         )
         attendance.tally_save(actor=admin, event=national, cells=_tally(rng, roles, 45, role="authority"))
         nationals.append(national)
+    _commitments(programme=programme, admin=admin, orgs=orgs, nationals=nationals, today=today)
     return nationals
+
+
+def _commitments(
+    *, programme: Programme, admin: User, orgs: dict[str, Organisation], nationals: list[Event], today: dt.date
+) -> None:
+    """What the authorities promised at the two national dialogues and at Vanj's district dialogue: some done,
+    some under way, two overdue."""
+    places = {p.code: p for p in Place.objects.filter(code__in=["TJ-SU-ISFARA", "TJ-KT-HAMADONI", "TJ-GB-VANJ"])}
+    youth, interior = nationals
+    # (event, owner, what, promised by, district, due (days from today), state, progress)
+    promises = [
+        (
+            youth,
+            "youth",
+            "Амнияти ҷамоатҳоро ба нақшаи амалҳои сиёсати ҷавонон дохил кардан",
+            "Муовини раиси Кумита",
+            "TJ-SU-ISFARA",
+            -60,
+            "open",
+            0,
+        ),
+        (
+            youth,
+            "youth",
+            "Курсҳои касбомӯзӣ барои ҷавонони Исфара ва Ҳамадонӣ маблағгузорӣ кардан",
+            "Сардори раёсати барномаҳо",
+            "TJ-KT-HAMADONI",
+            45,
+            "in_progress",
+            40,
+        ),
+        (
+            interior,
+            "mvd",
+            "Ба шӯъбаҳои милитсияи ноҳияҳо дастур оид ба ҳисоботдиҳии мунтазам ба аҳолӣ фиристодан",
+            "Муовини вазир",
+            "TJ-GB-VANJ",
+            -20,
+            "in_progress",
+            30,
+        ),
+        (
+            interior,
+            "mvd",
+            "Қабули ҳарҳафтаинаи нозирони участка дар марказҳои ҷамоатҳоро ҷорӣ кардан",
+            "Сардори раёсати милитсияи ҷамъиятӣ",
+            "TJ-GB-VANJ",
+            60,
+            "open",
+            0,
+        ),
+        (
+            interior,
+            "mvd",
+            "Рақами телефони боварӣ барои ҷавонон дар ҳамаи ноҳияҳои барнома эълон кардан",
+            "Муовини вазир",
+            "TJ-SU-ISFARA",
+            -5,
+            "done",
+            100,
+        ),
+    ]
+    vanj_dialogue = (
+        Event.objects.filter(programme=programme, kind__code="dialogue", district=places["TJ-GB-VANJ"])
+        .order_by("starts_at")
+        .first()
+    )
+    if vanj_dialogue is not None:
+        promises.append(
+            (vanj_dialogue, "police_vanj", "Посбонии шабона дар назди мактаб ва пул",
+             "Сардори шӯъбаи корҳои дохилӣ", "TJ-GB-VANJ", 20, "in_progress", 50)
+        )  # fmt: skip
+    for event, owner, title, made_by, district, due, state, progress in promises:
+        commitment = commitments.commitment_create(
+            actor=admin,
+            event=event,
+            title=title,
+            owners=[orgs[owner]],
+            due_on=max(today + dt.timedelta(days=due), services.local_date(programme, event.starts_at)),
+            made_by=made_by,
+            district=places[district],
+        )
+        if state != "open":
+            actions.action_update(
+                actor=admin, action=commitment.action, state=state, progress=progress, note="Маълумот аз мақомот"
+            )

@@ -65,6 +65,20 @@ ORGANISATIONS = {
     ),
     "marifatnoki": ("partner", "Маърифатнокӣ", "Маърифатноки", "Marifatnoki", ""),
     "zarshedabonu": ("partner", "Заршедабону", "Заршедабону", "Zarshedabonu", ""),
+    "mvd": (
+        "police",
+        "Вазорати корҳои дохилии Ҷумҳурии Тоҷикистон",
+        "Министерство внутренних дел Республики Таджикистан",
+        "Ministry of Internal Affairs of the Republic of Tajikistan",
+        "ВКД",
+    ),
+    "youth": (
+        "authority",
+        "Кумитаи кор бо ҷавонон ва варзиши назди Ҳукумати Ҷумҳурии Тоҷикистон",
+        "Комитет по делам молодёжи и спорта при Правительстве Республики Таджикистан",
+        "Committee for Youth Affairs and Sports under the Government of Tajikistan",
+        "КҶВ",
+    ),
     "police_vanj": (
         "police",
         "Шӯъбаи корҳои дохилии ноҳияи Ванҷ",
