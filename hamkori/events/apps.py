@@ -10,5 +10,8 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from hamkori.concerns.permissions import register_action_parent
         from hamkori.events import permissions
+        from hamkori.events.attendance_panel import attendance_panel
+        from hamkori.events.panels import register_event_panel
 
         register_action_parent(permissions.commitment_change)
+        register_event_panel(attendance_panel)
