@@ -24,6 +24,9 @@ from hamkori.concerns import services as concerns
 from hamkori.concerns.models import Action, Criterion, Driver, PrioritisationRound, Referral, Score
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
+from hamkori.events import services as events
+from hamkori.events.attendance import Entry, attendance_save
+from hamkori.events.models import Attendance, Event, EventKind, Tally
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
@@ -126,8 +129,21 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     referral = concern_actions.referral_create(
         actor=None, concern=concern, organisation=orgs["police"], message="Patrol", respond_by=timezone.localdate()
     )
+    events.vocabulary_ensure(actor=None, programme=programme)
+    meeting = events.event_create(
+        actor=None,
+        programme=programme,
+        kind=EventKind.objects.get(programme=programme, code="cwg-meeting"),
+        title="Ҷаласаи ГКБ",
+        starts_at=events.local_datetime(programme, dt.date(2019, 3, 1), dt.time(10)),
+        ends_at=events.local_datetime(programme, dt.date(2019, 3, 1), dt.time(12)),
+        place=place("TJ-GB-VANJ"),
+        organiser=orgs["lap"],
+        groups=[group],
+    )
+    attendance_save(actor=None, event=meeting, entries=[Entry(person=person.pk)])
     return {
-        "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk},
+        "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": meeting.pk},
         "consent_id": consent.pk,
         "membership_id": membership.pk,
         "user_id": users[Role.ADMIN].pk,
@@ -146,7 +162,15 @@ def object_url(name: str, route: str, code: str, records: dict[str, Any]) -> str
             continue
         value = records[param]
         if isinstance(value, dict):  # "pk": a person under people/, a group under groups/, a concern under concerns/
-            value = value["group" if "groups/" in route else "concern" if "concerns/" in route else "person"]
+            value = value[
+                "group"
+                if "groups/" in route
+                else "concern"
+                if "concerns/" in route
+                else "event"
+                if "events/" in route
+                else "person"
+            ]
         args.append(value)
     return reverse(name, args=args)
 
@@ -161,6 +185,9 @@ def snapshot() -> tuple:
         list(Referral.objects.order_by("pk").values()),
         list(PrioritisationRound.objects.order_by("pk").values()),
         list(Score.objects.order_by("pk").values()),
+        list(Event.objects.order_by("pk").values()),
+        list(Attendance.objects.order_by("pk").values()),
+        list(Tally.objects.order_by("pk").values()),
     )
 
 
@@ -182,7 +209,8 @@ def test_another_programmes_records_answer_404(
     client = Client()
     client.force_login(second["users"][role])
     missing = {
-        key: ({"person": 999999, "group": 999999, "concern": 999999} if key == "pk" else 999999) for key in records_a
+        key: ({"person": 999999, "group": 999999, "concern": 999999, "event": 999999} if key == "pk" else 999999)
+        for key in records_a
     }
     missing["person_code"] = "P-999999"
     before = snapshot()
