@@ -6,7 +6,7 @@ from django.urls import path
 from hamkori.events import views_attendance as views
 
 urlpatterns = [
-    path("<int:pk>/attendance/", views.event_attendance, name="event_attendance"),
-    path("<int:pk>/attendance/search/", views.event_attendance_search, name="event_attendance_search"),
-    path("<int:pk>/tally/", views.event_tally, name="event_tally"),
+    path("<int:event_id>/attendance/", views.event_attendance, name="event_attendance"),
+    path("<int:event_id>/attendance/search/", views.event_attendance_search, name="event_attendance_search"),
+    path("<int:event_id>/tally/", views.event_tally, name="event_tally"),
 ]

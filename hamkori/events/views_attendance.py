@@ -65,9 +65,9 @@ class Section:
     rows: list[Row] = field(default_factory=list)
 
 
-def _event(request: ProgrammeRequest, pk: int) -> Event:
+def _event(request: ProgrammeRequest, event_id: int) -> Event:
     """The event, if the user may change it (404 out of scope, 403 with the reason otherwise)."""
-    event = get_for_user(request.user, Event, "change", pk=pk, programme=request.programme)
+    event = get_for_user(request.user, Event, "change", pk=event_id, programme=request.programme)
     event.programme = request.programme
     return event
 
@@ -186,9 +186,9 @@ def _search(
 
 
 @programme_view(action="event.view")
-def event_attendance(request: ProgrammeRequest, pk: int) -> HttpResponse:
+def event_attendance(request: ProgrammeRequest, event_id: int) -> HttpResponse:
     """The tick list (GET), a search that keeps the ticks (POST with ``do=search``), or saving it (POST)."""
-    event = _event(request, pk)
+    event = _event(request, event_id)
     status = 200
     form: AttendanceForm | None = None
     query = request.GET.get("q", "").strip()[:200]
@@ -216,9 +216,9 @@ def event_attendance(request: ProgrammeRequest, pk: int) -> HttpResponse:
 
 
 @programme_view(action="event.view")
-def event_attendance_search(request: ProgrammeRequest, pk: int) -> HttpResponse:
+def event_attendance_search(request: ProgrammeRequest, event_id: int) -> HttpResponse:
     """htmx: the people matching what is typed in the screen's search box, as rows to tick."""
-    event = _event(request, pk)
+    event = _event(request, event_id)
     query = request.GET.get("q", "").strip()[:200]
     visible = _visible_people(request).values("pk")
     day = local_date(event.programme, event.starts_at)
@@ -287,9 +287,9 @@ def _grid(roles: list[AttendeeRole], values: dict[tuple[str, str, int], str]) ->
 
 
 @programme_view(action="event.view")
-def event_tally(request: ProgrammeRequest, pk: int) -> HttpResponse:
+def event_tally(request: ProgrammeRequest, event_id: int) -> HttpResponse:
     """People nobody registers, counted by sex × age band × role; one save replaces the tally."""
-    event = _event(request, pk)
+    event = _event(request, event_id)
     existing = list(Tally.objects.filter(event=event))
     roles = list(
         AttendeeRole.objects.filter(programme_id=event.programme_id).filter(

@@ -143,7 +143,8 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     )
     attendance_save(actor=None, event=meeting, entries=[Entry(person=person.pk)])
     return {
-        "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": meeting.pk},
+        "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk},
+        "event_id": meeting.pk,
         "consent_id": consent.pk,
         "membership_id": membership.pk,
         "user_id": users[Role.ADMIN].pk,
@@ -162,15 +163,7 @@ def object_url(name: str, route: str, code: str, records: dict[str, Any]) -> str
             continue
         value = records[param]
         if isinstance(value, dict):  # "pk": a person under people/, a group under groups/, a concern under concerns/
-            value = value[
-                "group"
-                if "groups/" in route
-                else "concern"
-                if "concerns/" in route
-                else "event"
-                if "events/" in route
-                else "person"
-            ]
+            value = value["group" if "groups/" in route else "concern" if "concerns/" in route else "person"]
         args.append(value)
     return reverse(name, args=args)
 
@@ -192,7 +185,18 @@ def snapshot() -> tuple:
 
 
 def test_every_object_route_is_covered() -> None:
-    known = {"pk", "consent_id", "membership_id", "user_id", "code", "action_id", "referral_id", "group_id", "round_id"}
+    known = {
+        "pk",
+        "consent_id",
+        "membership_id",
+        "user_id",
+        "code",
+        "action_id",
+        "referral_id",
+        "group_id",
+        "round_id",
+        "event_id",
+    }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
     assert len(OBJECT_ROUTES) >= 10
@@ -209,8 +213,7 @@ def test_another_programmes_records_answer_404(
     client = Client()
     client.force_login(second["users"][role])
     missing = {
-        key: ({"person": 999999, "group": 999999, "concern": 999999, "event": 999999} if key == "pk" else 999999)
-        for key in records_a
+        key: ({"person": 999999, "group": 999999, "concern": 999999} if key == "pk" else 999999) for key in records_a
     }
     missing["person_code"] = "P-999999"
     before = snapshot()
