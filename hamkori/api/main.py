@@ -11,6 +11,7 @@ from hamkori.concerns.api_actions import actions_router, referrals_router
 from hamkori.concerns.api_public import router as public_concerns_router
 from hamkori.core import api_errors as errors
 from hamkori.events.api import router as events_router
+from hamkori.events.api_attendance import router as attendance_router
 from hamkori.events.api_commitments import router as commitments_router
 from hamkori.groups.api import router as groups_router
 from hamkori.people.api import router as people_router
@@ -31,6 +32,7 @@ api.add_router("/actions", actions_router)
 api.add_router("/commitments", commitments_router)
 api.add_router("/concerns", concerns_router)
 api.add_router("/events", events_router)
+api.add_router("/events", attendance_router)  # /events/{id}/attendance, /events/{id}/tally
 api.add_router("/groups", groups_router)
 api.add_router("/people", people_router)
 api.add_router("/places", places_router)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("p/<slug:code>/concerns/", include("hamkori.concerns.urls")),
     path("p/<slug:code>/events/", include("hamkori.events.urls")),
     path("p/<slug:code>/events/", include("hamkori.events.urls_files")),
+    path("p/<slug:code>/events/", include("hamkori.events.urls_attendance")),
     path("public/", include(concern_public_urls)),
     path("report/", include("hamkori.concerns.urls_public")),
     path("api/", include("hamkori.api.urls")),

@@ -38,6 +38,7 @@ from hamkori.concerns.models import Concern
 from hamkori.concerns.services import concern_create, vocabulary_ensure
 from hamkori.core.roles import Role
 from hamkori.events import services as events
+from hamkori.events.attendance import Entry, attendance_save
 from hamkori.events.commitments import commitment_create
 from hamkori.events.models import EventKind
 from hamkori.groups.services import group_create, membership_add
@@ -67,6 +68,8 @@ BUSINESS_RULES = {
     "POST /api/events/{event_id}/hold",  # a planned event that has started
     "POST /api/events/{event_id}/cancel",  # a planned event without attendance
     "POST /api/commitments/",  # an event that takes commitments, owners of its district, due after it
+    "PUT /api/events/{event_id}/attendance",  # people of the register, the programme's roles, a held event
+    "PUT /api/events/{event_id}/tally",
 }
 
 
@@ -161,6 +164,19 @@ def staff_token(users: dict[str, Any], programme: Any, place: Any, orgs: dict[st
         ends_at=timezone.now() - dt.timedelta(days=2, hours=-2),
     )
     commitment_create(actor=staff, event=dialogue, title="Патрул", owners=[orgs["police"]], due_on=timezone.localdate())
+    # A held meeting of the group with its two members (the attendance endpoints).
+    day = dt.date(2019, 3, 1)
+    meeting = events.event_create(
+        actor=staff,
+        programme=programme,
+        kind=EventKind.objects.get(programme=programme, code="cwg-meeting"),
+        title="Ҷаласаи ГКБ",
+        starts_at=events.local_datetime(programme, day, dt.time(10)),
+        ends_at=events.local_datetime(programme, day, dt.time(12)),
+        place=place("TJ-GB-VANJ"),
+        groups=[group],
+    )
+    attendance_save(actor=staff, event=meeting, entries=[Entry(person=m.person_id) for m in group.memberships.all()])
     return api_token_create(actor=staff, name="fuzz")[1]
 
 
@@ -245,3 +261,36 @@ def test_concern_operations_on_real_records(wsgi_app: Any, staff_token: str, pro
         assert response.status_code < 300, (path, method, response.text[:300])
     concern.refresh_from_db()
     assert concern.status == "declined"
+
+
+def test_attendance_operations_on_real_records(wsgi_app: Any, staff_token: str, programme: Any) -> None:
+    """The attendance endpoints once more on the real meeting, every check on, each answering with success."""
+    from hamkori.events.models import Event
+
+    headers = {"Authorization": f"Bearer {staff_token}", "Accept-Encoding": "identity"}
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app, config=CONFIG, headers=headers)
+    meeting = Event.objects.get(programme=programme, title="Ҷаласаи ГКБ")
+    one = {"event_id": meeting.pk}
+    people = list(meeting.attendances.values_list("person_id", flat=True))
+    calls = [
+        ("/api/events/{event_id}/attendance", "GET", {"path_parameters": one}),
+        (
+            "/api/events/{event_id}/attendance",
+            "PUT",
+            {"path_parameters": one, "body": {"participants": [{"person": people[0], "role": "cwg"}]}},
+        ),
+        ("/api/events/{event_id}/tally", "GET", {"path_parameters": one}),
+        (
+            "/api/events/{event_id}/tally",
+            "PUT",
+            {
+                "path_parameters": one,
+                "body": {"cells": [{"sex": "female", "age_band": "18-24", "role": "community", "count": 3}]},
+            },
+        ),
+    ]
+    for path, method, values in calls:
+        case = schema[path][method].Case(**values)
+        response = case.call_and_validate(headers=headers)
+        assert response.status_code < 300, (path, method, response.text[:300])
+    assert meeting.attendances.count() == 1 and meeting.tallies.get().count == 3

@@ -28,7 +28,8 @@ from hamkori.core.roles import Role
 from hamkori.events import commitments as event_commitments
 from hamkori.events import services as events
 from hamkori.events import uploads as event_uploads
-from hamkori.events.models import Commitment, Event, EventFile, EventKind
+from hamkori.events.attendance import Entry, attendance_save
+from hamkori.events.models import Attendance, Commitment, Event, EventFile, EventKind, Tally
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
@@ -155,6 +156,7 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     event_commitments.commitment_create(
         actor=None, event=dialogue, title="Патрул", owners=[orgs["police"]], due_on=timezone.localdate()
     )
+    attendance_save(actor=None, event=event, entries=[Entry(person=person.pk)])
     event_file = event_uploads.file_upload(
         actor=None, event=event, kind="minutes", upload=event_uploads.Upload("протокол.txt", ["Қарор.".encode()])
     )
@@ -207,6 +209,8 @@ def snapshot() -> tuple:
         list(Event.objects.order_by("pk").values()),
         list(Commitment.objects.order_by("pk").values()),
         list(EventFile.objects.order_by("pk").values()),
+        list(Attendance.objects.order_by("pk").values()),
+        list(Tally.objects.order_by("pk").values()),
     )
 
 
