@@ -97,7 +97,8 @@ def attendance_save(*, actor: Any, event: Event, entries: Sequence[Entry]) -> Sa
             _("The same person is listed twice: %(codes)s. Each person takes part once per event.")
             % {"codes": ", ".join(codes)}
         )
-    unknown = seen - set(people)
+    existing = {a.person_id: a for a in Attendance.objects.filter(event=event)}
+    unknown = seen - set(people) - set(existing)  # kept rows of people the actor cannot see are not unknown
     if unknown:
         errors.append(
             _("%(n)s of the people listed are not in the programme's register (or not in your districts).")
@@ -114,7 +115,9 @@ def attendance_save(*, actor: Any, event: Event, entries: Sequence[Entry]) -> Sa
     if errors:
         raise ValidationError({"attendance": errors})
 
-    existing = {a.person_id: a for a in Attendance.objects.filter(event=event)}
+    # Rows of people the actor may not see (recorded by staff, from another district) are neither
+    # shown on her screen nor removed by her save.
+    hidden = set(existing) - set(people_qs.filter(pk__in=list(existing)).values_list("pk", flat=True))
     held_on = local_date(event.programme, event.starts_at)
     wanted = {e.person: e for e in entries}
     to_add = []
@@ -140,7 +143,7 @@ def attendance_save(*, actor: Any, event: Event, entries: Sequence[Entry]) -> Sa
         elif (row.role_id, row.organisation_id) != (entry.role, entry.organisation):
             row.role_id, row.organisation_id = entry.role, entry.organisation
             to_change.append(row)
-    gone = [pk for pk in existing if pk not in wanted]
+    gone = [pk for pk in existing if pk not in wanted and pk not in hidden]
     if gone:
         Attendance.objects.filter(event=event, person_id__in=gone).delete()
     Attendance.objects.bulk_create(to_add, batch_size=500)

@@ -47,11 +47,20 @@ def _change(user: Any, event: Any) -> Decision:
 
 @rule("event.view_people")
 def _view_people(user: Any, event: Any) -> Decision:
-    """Who came (named participants, scores) and the uploaded files (signed sheets carry names): field
-    roles only; a group member or a liaison sees the event, its counts and its commitments."""
+    """Who came (named participants, scores), the files (signed sheets, photos) and the sign-in sheet: the
+    lead roles and the organisation that organised the event. A partner of another organisation working
+    in the same district sees the event and its counts, not who was there; a group member, a liaison and
+    a donor see counts and commitments only."""
     role = role_in(user, event.programme_id)
-    if role in FIELD_ROLES:
+    if role in LEAD_ROLES:
         return ALLOW
+    if role == Role.PARTNER:
+        grant = grant_in(user, event.programme_id)
+        if grant is not None and grant.organisation_id == event.organiser_id:
+            return ALLOW
+        return Decision(
+            False, _("Only the lead organisation and the organisation that organised this event can see who took part.")
+        )
     return Decision(False, _("Only the lead organisation and partners can see who took part."))
 
 

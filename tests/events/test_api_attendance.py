@@ -92,7 +92,7 @@ def test_nobody_else_reads_the_named_list_or_writes(
         Role.LIAISON: (404, 404, 404),
         Role.GROUP_MEMBER: (404, 404, 404),
         Role.DONOR: (404, 404, 404),  # events are not in a donor's scope (the summary is theirs)
-        "other_partner": (200, 403, 200),  # sees the event in Vanj and who came (codes), changes nothing
+        "other_partner": (403, 403, 200),  # sees the event in Vanj and its tally, not who came; changes nothing
     }
     for who, (read, write, read_tally) in expected.items():
         user = adversaries[who] if who in adversaries else users[who]

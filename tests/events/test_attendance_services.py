@@ -153,3 +153,21 @@ def test_scores(training: Event, users: dict, vanj_cwg: Any, dialogue: Event) ->
         .order_by("pre_score")
         .values_list("pre_score", "post_score")
     ) == [(40, 80), (55, None)]
+
+
+def test_a_partners_save_keeps_the_participants_she_cannot_see(
+    training: Event, users: dict, vanj_cwg: Any, programme: Any, place: Any, orgs: dict
+) -> None:
+    """Staff recorded someone from Isfara at LAP's Vanj training: LAP's partner does not see that person,
+    and saving her list neither refuses it nor removes them."""
+    members = _members(vanj_cwg)
+    visitor = factories.person(programme, place("TJ-SU-ISFARA"), owner=orgs["asti"])
+    attendance_save(
+        actor=users[Role.STAFF], event=training, entries=[Entry(person=members[0].pk), Entry(person=visitor.pk)]
+    )
+    saved = attendance_save(actor=users[Role.PARTNER], event=training, entries=[Entry(person=members[1].pk)])
+    assert (saved.added, saved.removed) == (1, 1)
+    assert set(Attendance.objects.filter(event=training).values_list("person_id", flat=True)) == {
+        members[1].pk,
+        visitor.pk,
+    }
