@@ -31,6 +31,8 @@ urlpatterns = [
     path("p/<slug:code>/concerns/overview/", include("hamkori.concerns.urls_overview")),
     path("p/<slug:code>/concerns/publish/", include(concern_publish_urls)),
     path("p/<slug:code>/concerns/", include("hamkori.concerns.urls")),
+    path("p/<slug:code>/events/", include("hamkori.events.urls_summary")),
+    path("p/<slug:code>/events/", include("hamkori.events.urls_trainings")),
     path("public/", include(concern_public_urls)),
     path("report/", include("hamkori.concerns.urls_public")),
     path("api/", include("hamkori.api.urls")),
