@@ -21,8 +21,8 @@ def _summary(request: ProgrammeRequest) -> tuple[SummaryForm, Summary, Period, s
     today = timezone.localdate()
     protected = is_protected(request.user, programme)
     districts = summary_districts(request.user, programme)
-    last = max(min(programme.end_date.year, today.year), programme.start_date.year)
-    years = list(range(programme.start_date.year, last + 1))
+    # From the programme's first year to this one (events held after a programme's end still count).
+    years = list(range(min(programme.start_date.year, today.year), today.year + 1))
     all_label = _("All your districts") if request.role == "partner" else _("The whole programme")
     form = SummaryForm(
         request.GET or None, districts=districts, years=years, free_dates=not protected, all_label=all_label

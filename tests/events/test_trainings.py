@@ -101,7 +101,13 @@ def test_the_partner_sees_one_row_per_participant_with_numeric_inputs(
 
 
 def test_query_count_does_not_grow_with_participants(
-    training: Event, programme: Any, place: Any, orgs: dict, users: dict, client_for: Any, django_assert_num_queries: Any
+    training: Event,
+    programme: Any,
+    place: Any,
+    orgs: dict,
+    users: dict,
+    client_for: Any,
+    django_assert_num_queries: Any,
 ) -> None:
     services.event_update(actor=None, event=training, test_max_score=10)
     client = client_for(users[Role.PARTNER])
@@ -109,7 +115,9 @@ def test_query_count_does_not_grow_with_participants(
     def count(n: int) -> int:
         people = [_person(programme, place, orgs, "female", "18-24") for _ in range(n)]
         existing = list(Attendance.objects.filter(event=training).values_list("person_id", flat=True))
-        attendance_save(actor=None, event=training, entries=[Entry(person=pk) for pk in [*existing, *(p.pk for p in people)]])
+        attendance_save(
+            actor=None, event=training, entries=[Entry(person=pk) for pk in [*existing, *(p.pk for p in people)]]
+        )
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
@@ -218,7 +226,9 @@ def test_the_training_panel_shows_the_gain_and_the_link_to_those_who_may_score(
     event = Event.objects.select_related("kind", "programme").get(pk=training.pk)
     panels = [p for p in event_panels(users[Role.PARTNER], event) if p.template == "events/_training_panel.html"]
     assert panels and panels[0].context["may_score"] and panels[0].context["gain"].people == 3
-    other = [p for p in event_panels(adversaries["other_partner"], event) if p.template == "events/_training_panel.html"]
+    other = [
+        p for p in event_panels(adversaries["other_partner"], event) if p.template == "events/_training_panel.html"
+    ]
     assert other and not other[0].context["may_score"]
     member = [p for p in event_panels(users[Role.GROUP_MEMBER], event) if p.template == "events/_training_panel.html"]
     assert member == []
