@@ -24,9 +24,10 @@ def _summary(request: ProgrammeRequest) -> tuple[SummaryForm, Summary, Period, s
     # From the programme's first year to this one (events held after a programme's end still count).
     years = list(range(min(programme.start_date.year, today.year), today.year + 1))
     all_label = _("All your districts") if request.role == "partner" else _("The whole programme")
-    form = SummaryForm(
-        request.GET or None, districts=districts, years=years, free_dates=not protected, all_label=all_label
-    )
+    data = request.GET.copy()
+    if not data.get("year"):
+        data["year"] = str(today.year)  # the form shows the period the page counts
+    form = SummaryForm(data, districts=districts, years=years, free_dates=not protected, all_label=all_label)
     district = form.chosen_district()
     period = form.period(today)
     summary = build_summary(request.user, programme, district, period)
