@@ -51,7 +51,7 @@ from hamkori.access.policy import grant_in, role_in
 from hamkori.concerns.services import programme_districts
 from hamkori.core.disclosure import DEFAULT_THRESHOLD, SECONDARY_MARK, Cell, SafeTable, protect_series
 from hamkori.core.roles import LEAD_ROLES, Role
-from hamkori.events.models import Attendance, Event, EventKind, Status, Tally, TrainingTopic
+from hamkori.events.models import Attendance, Category, Event, EventKind, Status, Tally, TrainingTopic
 from hamkori.events.services import local_datetime
 from hamkori.events.trainings import Gain, knowledge_gain, people_trained, trained_by_topic
 from hamkori.groups.models import BalancePolicy
@@ -137,21 +137,26 @@ def scoped(
 Grid = dict[tuple[str, str], int]  # (sex, band) -> n
 
 
-def participations_grid(attendances: QuerySet[Attendance]) -> Grid:
-    rows = attendances.order_by().values_list("sex", "age_band").annotate(n=Count("pk"))
-    return {(sex, band): n for sex, band, n in rows}
-
-
-def distinct_people_grid(attendances: QuerySet[Attendance]) -> Grid:
-    """Distinct registered people by sex × age band: each person once (in one of their cells). One query:
-    the participations grouped by person inside, counted by cell outside."""
-    inner = attendances.order_by().values("person_id").annotate(p_sex=Max("sex"), p_band=Max("age_band"))
+def people_grid(attendances: QuerySet[Attendance]) -> tuple[Grid, Grid]:
+    """Distinct registered people and their participations by sex × age band, in one query: the
+    participations grouped by person inside (each person once, in one of their cells, with the number of
+    their participations), counted by cell outside. Reads only the columns of the participation index."""
+    inner = (
+        attendances.order_by()
+        .values("person_id")
+        .annotate(p_sex=Max("sex"), p_band=Max("age_band"), p_n=Count("person_id"))
+    )
     sql, params = inner.query.sql_with_params()
+    # The inner SQL is Django's own compilation of a queryset (values are parameters, not text).
+    outer = f"SELECT t.p_sex, t.p_band, COUNT(*), SUM(t.p_n) FROM ({sql}) t GROUP BY t.p_sex, t.p_band"  # noqa: S608
+    people: Grid = {}
+    participations: Grid = {}
     with connections[attendances.db].cursor() as cursor:
-        # The inner SQL is Django's own compilation of a queryset (values are parameters, not text).
-        outer = f"SELECT t.p_sex, t.p_band, COUNT(*) FROM ({sql}) t GROUP BY t.p_sex, t.p_band"  # noqa: S608
         cursor.execute(outer, params)
-        return {(sex, band): n for sex, band, n in cursor.fetchall()}
+        for sex, band, n, total in cursor.fetchall():
+            people[(sex, band)] = int(n)
+            participations[(sex, band)] = int(total)
+    return people, participations
 
 
 def tally_grid(tallies: QuerySet[Tally]) -> Grid:
@@ -257,12 +262,14 @@ def build_summary(user: Any, programme: Programme, district: Place | None, perio
     topics = list(TrainingTopic.objects.filter(programme=programme).order_by("order", "code"))
 
     by_kind = events_by_kind(events, kinds)
-    named = participations_grid(attendances)
-    people = distinct_people_grid(attendances)
+    people, named = people_grid(attendances)
     counted = tally_grid(tallies)
-    trained = trained_by_topic(attendances, topics)
-    trained_people = people_trained(attendances)
-    gain = knowledge_gain(attendances)
+    # Trainings are a fraction of the events: their participations are read by event (the unique index
+    # on event and person), not by scanning the district's year again.
+    trainings = Attendance.objects.filter(event_id__in=events.filter(kind__category=Category.TRAINING).values("pk"))
+    trained = trained_by_topic(trainings, topics)
+    trained_people = people_trained(trainings)
+    gain = knowledge_gain(trainings)
 
     n_named = sum(people.values())
     n_tallied = sum(counted.values())
