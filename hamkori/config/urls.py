@@ -35,6 +35,8 @@ urlpatterns = [
     path("p/<slug:code>/events/", include("hamkori.events.urls")),
     path("p/<slug:code>/events/", include("hamkori.events.urls_files")),
     path("p/<slug:code>/events/", include("hamkori.events.urls_attendance")),
+    path("p/<slug:code>/events/", include("hamkori.events.urls_summary")),
+    path("p/<slug:code>/events/", include("hamkori.events.urls_trainings")),
     path("public/", include(concern_public_urls)),
     path("report/", include("hamkori.concerns.urls_public")),
     path("api/", include("hamkori.api.urls")),
