@@ -409,8 +409,8 @@ def summary_sheet(summary: Summary, *, where: str, period: Period) -> Sheet:
     for row in summary.gain_table:
         add(section, row.label, _("Participants with both scores"), _value(row.people))
         if row.gain is not None and row.gain.people:
-            add(section, row.label, _("Mean pre-test, % of the scale"), _number(row.gain.pre_percent))
-            add(section, row.label, _("Mean post-test, % of the scale"), _number(row.gain.post_percent))
+            add(section, row.label, _("Mean pre-test, percent of the scale"), _number(row.gain.pre_percent))
+            add(section, row.label, _("Mean post-test, percent of the scale"), _number(row.gain.post_percent))
             add(section, row.label, _("Mean gain, percentage points"), _number(row.gain.gain_percent))
             add(section, row.label, _("Mean gain, points"), _number(row.gain.mean_gain))
     notes = [

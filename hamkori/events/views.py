@@ -68,6 +68,7 @@ def event_list(request: ProgrammeRequest) -> HttpResponse:
         "zone": services.programme_zone(programme),
         "may_create": bool(decide(user, "event.create", programme)),
         "may_vocabulary": bool(decide(user, "event.vocabulary", programme)),
+        "may_summary": bool(decide(user, "event.summary", programme)),
     }
     return render_page(request, "events/list.html", context, partial="rows")
 
