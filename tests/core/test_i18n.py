@@ -37,6 +37,8 @@ LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 ALLOWED_WORDS = frozenset({"Hamkori", "USD", "TJS", "TOTP", "API", "htmx", "XLSX", "CSV"}) | {
     # Authenticator apps named on the second-factor set-up page: product names, the same in every language.
     "Google", "Authenticator", "Microsoft", "Aegis", "FreeOTP",
+    # File formats named where files are uploaded and downloaded (events: minutes, sheets, photos).
+    "PDF", "JPEG", "PNG", "WebP", "Word", "OpenDocument", "docx", "odt", "txt", "ICS",
 }  # fmt: skip
 # Organisation names in the test data (conftest.py) that have no Tajik or Russian form.
 DATA_NAMES = ("Lawyers Association of Pamir", "Lead NGO", "Test Donor", "Vanj Police", "ASTI")
