@@ -374,6 +374,8 @@ def event_update(*, actor: Any, event: Event, **changes: Any) -> Event:
     unknown = set(changes) - set(EDITABLE) - set(RELATED)
     if unknown:
         raise TypeError(f"event_update: unknown fields {sorted(unknown)}")
+    # The row as it is now, locked: a stale instance must not put back an old status or detail.
+    event = Event.objects.select_for_update().select_related("programme", "kind").get(pk=event.pk)
     programme = event.programme
     merged = {field: changes.get(field, getattr(event, field)) for field in EDITABLE}
     values, errors = _validate(
@@ -423,7 +425,7 @@ def event_update(*, actor: Any, event: Event, **changes: Any) -> Event:
         setattr(event, field, merged[field])
     for field, value in values.items():
         setattr(event, field, value)
-    event.save()
+    event.save(update_fields=[*EDITABLE, "district", "updated_at"])
     for field, rows in related.items():
         getattr(event, field).set(rows)
     event.attendances.update(

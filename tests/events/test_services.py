@@ -129,3 +129,11 @@ def test_a_commitment_action_is_changed_only_by_the_event_organiser_among_partne
     Commitment.objects.create(event=training, action=action)
     assert decide(users[Role.PARTNER], "action.change", action)
     assert not decide(adversaries["other_partner"], "action.change", action)
+
+
+def test_editing_with_a_stale_copy_keeps_the_status(training: Event, users: dict) -> None:
+    stale = Event.objects.get(pk=training.pk)
+    services.event_hold(actor=users[Role.PARTNER], event=training)
+    services.event_update(actor=users[Role.PARTNER], event=stale, title="Омӯзиши нав")
+    training.refresh_from_db()
+    assert (training.status, training.title) == (Status.HELD, "Омӯзиши нав")
