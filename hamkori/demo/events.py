@@ -51,6 +51,8 @@ def _trainees(programme: Programme, district: Place, owner: Organisation, rng: r
                     full_name=f"{rng.choice(WOMEN if female else MEN)} {surname + 'а' if female else surname}"
                 ),
                 owner=owner,
+                # Asked at registration for their first training: consent to take part, in writing.
+                consents=[("participation", timezone.localdate() - dt.timedelta(days=330), "written", "tg")],
             )
         )
     return made
