@@ -29,7 +29,9 @@ router = Router(tags=["attendance"])
 class AttendanceCountsOut(Schema):
     participants: int = Field(..., description="Named participants.")
     women: int
-    young: int = Field(..., description="Named participants under 25.")
+    young: int = Field(
+        ..., description="Named participants who are young (the age bands within the programme's youth age)."
+    )
     tallied: int = Field(..., description="People counted without names (the tally).")
     tallied_women: int
     total: int

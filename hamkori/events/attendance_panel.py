@@ -15,21 +15,22 @@ from django.db.models import Count, Q, Sum
 from hamkori.access.policy import decide
 from hamkori.events.models import Attendance, Tally
 from hamkori.events.panels import EventPanel
-from hamkori.people.models import AgeBand, Sex
+from hamkori.events.summary import young_bands, youth_max_age
+from hamkori.people.models import Sex
 from hamkori.people.selectors import names_for
 
 #: The most participants the page lists by name (the attendance screen shows them all).
 LIST_LIMIT = 100
-#: Age bands counted as young people.
-YOUNG = (AgeBand.UNDER_18, AgeBand.AGE_18_24)
 
 
 def attendance_counts(event: Any) -> dict[str, int]:
-    """Participants (named), women and young people among them, and people counted in the tally: two queries."""
+    """Participants (named), women and young people among them (young as the participation summary says:
+    the age bands within the programme's youth age), and people counted in the tally: three queries."""
+    young = young_bands(youth_max_age(event.programme))
     named = Attendance.objects.filter(event=event).aggregate(
         participants=Count("pk"),
         women=Count("pk", filter=Q(sex=Sex.FEMALE)),
-        young=Count("pk", filter=Q(age_band__in=YOUNG)),
+        young=Count("pk", filter=Q(age_band__in=young)),
     )
     tallied = Tally.objects.filter(event=event).aggregate(
         tallied=Sum("count"), tallied_women=Sum("count", filter=Q(sex=Sex.FEMALE))
