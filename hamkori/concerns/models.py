@@ -25,7 +25,8 @@ MAX_TEXT = 5000
 
 
 class ProgrammeTerm(TrilingualName):
-    """A programme's own vocabulary entry (a driver, an affected group, a criterion)."""
+    """A programme's own vocabulary entry (a driver, an affected group, a criterion; the events app's kinds
+    of event, training topics and attendee roles)."""
 
     programme = models.ForeignKey("programmes.Programme", on_delete=models.CASCADE, related_name="+")
     code = models.SlugField(_("code"), max_length=40)

@@ -17,25 +17,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from hamkori.access.policy import ScopedManager, ScopeSpec
-from hamkori.core.models import Sensitivity, TimeStampedModel, TrilingualName
+from hamkori.concerns.models import ProgrammeTerm
+from hamkori.core.models import Sensitivity, TimeStampedModel
 from hamkori.core.roles import FIELD_ROLES, Role
 from hamkori.people.models import AgeBand, Sex
 
 #: Agenda, minutes and decisions longer than this are refused with a clear error.
 MAX_TEXT = 20000
-
-
-class EventTerm(TrilingualName):
-    """A programme's own vocabulary entry for events (a kind of event, a training topic, an attendee role)."""
-
-    programme = models.ForeignKey("programmes.Programme", on_delete=models.CASCADE, related_name="+")
-    code = models.SlugField(_("code"), max_length=40)
-    order = models.PositiveSmallIntegerField(_("order"), default=100)
-    active = models.BooleanField(_("in use"), default=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["order", "code"]
 
 
 class Category(models.TextChoices):
@@ -50,26 +38,26 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class EventKind(EventTerm):
+class EventKind(ProgrammeTerm):
     category = models.CharField(_("category"), max_length=12, choices=Category.choices, default=Category.MEETING)
 
-    class Meta(EventTerm.Meta):
+    class Meta(ProgrammeTerm.Meta):
         verbose_name = _("kind of event")
         verbose_name_plural = _("kinds of event")
         constraints = [models.UniqueConstraint(fields=["programme", "code"], name="event_kind_code_unique")]
 
 
-class TrainingTopic(EventTerm):
-    class Meta(EventTerm.Meta):
+class TrainingTopic(ProgrammeTerm):
+    class Meta(ProgrammeTerm.Meta):
         verbose_name = _("training topic")
         verbose_name_plural = _("training topics")
         constraints = [models.UniqueConstraint(fields=["programme", "code"], name="training_topic_code_unique")]
 
 
-class AttendeeRole(EventTerm):
+class AttendeeRole(ProgrammeTerm):
     """In what capacity someone took part (community member, CWG member, police, local authority, ...)."""
 
-    class Meta(EventTerm.Meta):
+    class Meta(ProgrammeTerm.Meta):
         verbose_name = _("attendee role")
         verbose_name_plural = _("attendee roles")
         constraints = [models.UniqueConstraint(fields=["programme", "code"], name="attendee_role_code_unique")]
