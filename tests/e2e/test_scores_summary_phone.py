@@ -101,6 +101,7 @@ def new_page(browser: Browser, live_server: Any, user: User) -> Any:
 
 def fits(page: Any, where: str) -> list[str]:
     expect(page.locator("html")).to_have_attribute("lang", "tg")
+    page.wait_for_load_state("load")  # measured with its stylesheet applied, not halfway through a redirect
     problems = []
     overflow = page.evaluate(OVERFLOW_JS, WIDTH)
     if overflow:
