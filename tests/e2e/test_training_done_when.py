@@ -145,6 +145,7 @@ def test_a_partner_records_a_training_and_everyone_sees_what_they_may(browser: B
     page.locator(f"a[href$='/events/{event.pk}/attendance/']").first.click()
     fits(page)
     rows = page.locator("#attendance-form .att-row:not(#att-added .att-row)")
+    expect(rows.first).to_be_visible()  # count() does not wait for the page
     members = rows.count()
     assert members == 14
     for i in range(members):
