@@ -160,6 +160,7 @@ class EventForm(forms.Form):
         self.fields["kind"].queryset = kinds  # type: ignore[attr-defined]
         chosen_kind = _chosen(data, self.initial, "kind")
         self.chosen_kind = next((k for k in kinds if str(k.pk) == chosen_kind), None)
+        self.training_kinds = " ".join(str(k.pk) for k in kinds if k.category == Category.TRAINING)
         # Where: the user's districts, and for the lead organisation the regions and the country.
         districts = selectors.offered_districts(programme, user)
         if event is not None and event.district_id and event.district_id not in {d.pk for d in districts}:

@@ -68,6 +68,9 @@ def test_a_partner_records_a_training_on_her_phone(browser: Browser, live_server
     fits(page, "tg")
     page.screenshot(path=str(SHOTS / "ev-pages-form-empty-tg.png"), full_page=True)
 
+    # A meeting has no topics or test; a training has: the form shows them as the kind changes, in place.
+    page.locator("#id_kind").select_option(label="Ҷаласаи гурӯҳи корӣ")
+    expect(page.locator("#id_test_max_score")).to_be_hidden()
     page.locator("#id_kind").select_option(label="Омӯзиш")
     expect(page.locator("#id_test_max_score")).to_be_visible()  # a training: topics and the test's scale
     page.locator("#id_title").press_sequentially("Омӯзиши давраи амнияти ҷамоатӣ")
