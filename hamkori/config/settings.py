@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "hamkori.groups",
     "hamkori.concerns",
     "hamkori.events",
+    "hamkori.grants",
     "hamkori.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",

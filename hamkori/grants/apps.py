@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GrantsConfig(AppConfig):
+    name = "hamkori.grants"
+    label = "grants"
+    verbose_name = _("Small grants and campaigns")
+
+    def ready(self) -> None:
+        from hamkori.grants import permissions, vocabulary  # noqa: F401
