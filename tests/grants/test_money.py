@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
-from django.utils import timezone
 
 from hamkori.core.models import AuditEvent
 from hamkori.core.roles import Role
@@ -23,7 +22,6 @@ from hamkori.grants.models import (
     Disbursement,
     Grant,
     GrantStatus,
-    ReportStatus,
     Tranche,
     TrancheStatus,
 )
