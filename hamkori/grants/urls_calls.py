@@ -1,0 +1,5 @@
+"""urls_calls (filled by the grants pages)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

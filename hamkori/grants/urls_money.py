@@ -1,0 +1,5 @@
+"""urls_money (filled by the grants pages)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""urls_public (filled by the grants pages)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
