@@ -391,7 +391,7 @@ class ApplicationForm(RowsForm):
 
     def row_field(self, name: str, n: int) -> forms.Field:
         if name == "item":
-            return forms.CharField(label=_("Item"), max_length=200, required=False)
+            return forms.CharField(label=_("Budget item"), max_length=200, required=False)
         return forms.CharField(
             label=_("Amount"), max_length=30, required=False, widget=forms.TextInput(attrs=AMOUNT_ATTRS)
         )

@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from hamkori.access.policy import decide, deny, get_for_user
@@ -69,6 +70,12 @@ PAGE_SIZE = 50
 DRAFT_HEADER = "X-Hamkori-Draft"
 DRAFT_LOCATION = "X-Hamkori-Location"
 DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN)
+#: A call's status in words of its own ("Open" alone is already translated as "not started" elsewhere).
+CALL_STATUS = {
+    CallStatus.DRAFT: pgettext_lazy("call for proposals", "In preparation"),
+    CallStatus.OPEN: pgettext_lazy("call for proposals", "Open"),
+    CallStatus.CLOSED: pgettext_lazy("call for proposals", "Closed"),
+}
 
 
 def saved_response(request: HttpRequest, url: str) -> HttpResponse:
@@ -257,6 +264,7 @@ def _call_detail_context(request: ProgrammeRequest, call: GrantCall, **extra: An
         public_address = request.build_absolute_uri(reverse("public_call", args=[call.public_key]))
     return {
         **call_facts(call),
+        "status_label": CALL_STATUS[CallStatus(call.status)],
         "may_change": may_change,
         "moves": moves,
         "status_errors": [],
@@ -282,7 +290,9 @@ def call_status(request: ProgrammeRequest, call_id: int) -> HttpResponse:
         form, lambda data: calls.call_set_status(actor=request.user, call=call, status=data["status"])
     )
     if done:
-        messages.success(request, _("The call is now: %(status)s.") % {"status": done.value.get_status_display()})
+        messages.success(
+            request, _("The call is now: %(status)s.") % {"status": CALL_STATUS[CallStatus(done.value.status)]}
+        )
         return redirect(_call_url(call))
     errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
     return render(

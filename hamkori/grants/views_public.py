@@ -5,7 +5,7 @@ continues and submits her draft and later reads its status and the decision's re
 No account and no JavaScript needed: plain forms that work in a text browser. ``static/hamkori/draft.js``, where
 it runs, keeps what is typed on the phone until the server has it. The private address's token is shown once
 in the address the applicant is sent to and on that page (only its digest is stored); the page is never
-cached and sends no referrer. Saves from one network share the public intake's rate limit
+cached, not indexed, and its address goes to no other site as a referrer. Saves from one network share the public intake's rate limit
 (``concerns.intake.rate_check`` / ``rate_count``, ``HAMKORI_INTAKE_RATE``): one budget for every public write.
 """
 
@@ -57,9 +57,11 @@ def _too_many(request: HttpRequest, decision: RateDecision) -> HttpResponse:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """A page whose address is a secret: never sent on as a referrer, never indexed."""
-    response["Referrer-Policy"] = "no-referrer"
+    """A page whose address is a secret: never indexed, and sent as a referrer to this site only (the site's
+    ``same-origin`` policy; ``no-referrer`` would make browsers send ``Origin: null`` with the page's forms,
+    which the CSRF check refuses)."""
     response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

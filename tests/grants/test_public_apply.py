@@ -115,7 +115,7 @@ def test_the_first_save_sends_her_to_her_private_address(call: GrantCall, place:
     assert application.languages == ["tg", "uz"]
     page = client.get(response["Location"])
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer" and "noindex" in page["X-Robots-Tag"]
+    assert page["Referrer-Policy"] == "same-origin" and "noindex" in page["X-Robots-Tag"]
     assert "no-cache" in page["Cache-Control"] or "max-age=0" in page["Cache-Control"]
     html = page.content.decode()
     assert 'id="private-address"' in html and f"http://testserver{draft_url(call, token)}" in html

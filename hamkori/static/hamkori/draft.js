@@ -120,10 +120,26 @@
     return changed;
   }
 
-  function show(id, on) {
+  // A notice only this script gives, its text carried by the form (data-<name>-text): made when first needed.
+  function notice(form, name, role, before) {
+    var id = "draft-" + name;
     var el = document.getElementById(id);
-    if (el) { el.hidden = !on; }
+    if (!el) {
+      el = document.createElement("p");
+      el.id = id;
+      el.className = "notice";
+      el.setAttribute("role", role);
+      el.tabIndex = -1;
+      el.textContent = form.getAttribute("data-" + name + "-text") || "";
+      before.parentNode.insertBefore(el, before);
+    }
+    el.hidden = false;
     return el;
+  }
+
+  function hide(id) {
+    var el = document.getElementById(id);
+    if (el) { el.hidden = true; }
   }
 
   function init() {
@@ -159,7 +175,7 @@
       }
       var savedAt = parseInt(form.getAttribute("data-draft-saved") || "0", 10) * 1000;
       if (entry && entry.at > savedAt && restore(form, entry.values) > 0) {
-        show("draft-restored", true);
+        notice(form, "restored", "status", form.firstElementChild);
       }
     }
 
@@ -186,13 +202,14 @@
       if (button && button.name) { body.append(button.name, button.value); }
       var buttons = form.querySelectorAll("button[type=submit]");
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
-      show("draft-offline", false);
+      hide("draft-offline");
       form.setAttribute("aria-busy", "true");
       function again() {
         form.removeAttribute("aria-busy");
         Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
       }
-      window.fetch(form.action || window.location.href, {
+      // getAttribute: form.action would be the button named "action".
+      window.fetch(form.getAttribute("action") || window.location.href, {
         method: "POST",
         body: body,
         credentials: "same-origin",
@@ -211,8 +228,8 @@
         });
       }).catch(function () {
         again();
-        var notice = show("draft-offline", true);
-        if (notice) { notice.focus(); }
+        var bar = form.querySelector(".save-bar") || form.lastElementChild;
+        notice(form, "offline", "alert", bar).focus();
       });
     });
   }
