@@ -285,6 +285,15 @@ def public_draft(call: GrantCall, token: str) -> Application | None:
     return Application.objects.filter(call=call, resume_digest=token_digest(token), owner__isnull=True).first()
 
 
+def application_by_token(call: GrantCall, token: str) -> Application | None:
+    """The application whose private address ``token`` is, whoever handles it now: the applicant keeps reading
+    its status and the decision's reasons after staff took it on (she changes it only while it is hers,
+    :func:`public_draft`)."""
+    if not token or len(token) > 100:
+        return None
+    return Application.objects.filter(call=call, resume_digest=token_digest(token)).exclude(resume_digest="").first()
+
+
 @transaction.atomic
 def application_submit(*, actor: Any, application: Application, token: str | None = None) -> Application:
     """Submit a complete application before the deadline (again, after requested changes)."""

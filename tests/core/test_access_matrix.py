@@ -123,6 +123,7 @@ PUBLIC_EXAMPLE_ARGS = {
     "programme_code": "test-prog",
     "district_code": "TJ-GB-VANJ",
     "secret": "no-such-calendar-address",
+    "key": "00000000-0000-4000-8000-000000000000",  # a call's public key (grants: /apply/<key>/)
 }
 
 

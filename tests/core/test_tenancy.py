@@ -30,6 +30,9 @@ from hamkori.events import services as events
 from hamkori.events import uploads as event_uploads
 from hamkori.events.attendance import Entry, attendance_save
 from hamkori.events.models import Attendance, Commitment, Event, EventFile, EventKind, Tally
+from hamkori.grants import applications as grant_applications
+from hamkori.grants import calls as grant_calls
+from hamkori.grants.models import Application, GrantCall
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
@@ -160,8 +163,32 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     event_file = event_uploads.file_upload(
         actor=None, event=event, kind="minutes", upload=event_uploads.Upload("протокол.txt", ["Қарор.".encode()])
     )
+    grant_call = grant_calls.call_save(
+        actor=None,
+        programme=programme,
+        title="Маъракаҳо",
+        text="",
+        currency="TJS",
+        envelope="10000",
+        deadline=timezone.now() + dt.timedelta(days=30),
+        districts=[place("TJ-GB-VANJ")],
+        applicant_kinds=[],
+        languages=["tg"],
+        criteria=[("Relevance", 1, "")],
+    )
+    grant_call = grant_calls.call_set_status(actor=None, call=grant_call, status="open")
+    application = grant_applications.application_save(
+        actor=users[Role.PARTNER],
+        call=grant_call,
+        client_key=uuid.uuid4(),
+        draft=grant_applications.Draft(
+            applicant_name="Гурӯҳи ҷавонон", applicant_kind="youth", district=place("TJ-GB-VANJ"), title="Театр"
+        ),
+    ).application
     return {
         "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": event.pk},
+        "call_id": grant_call.pk,
+        "application_id": application.pk,
         "key": event_file.key,
         "organisation_id": orgs["police"].pk,
         "consent_id": consent.pk,
@@ -211,6 +238,8 @@ def snapshot() -> tuple:
         list(EventFile.objects.order_by("pk").values()),
         list(Attendance.objects.order_by("pk").values()),
         list(Tally.objects.order_by("pk").values()),
+        list(GrantCall.objects.order_by("pk").values()),
+        list(Application.objects.order_by("pk").values()),
     )
 
 
@@ -228,6 +257,8 @@ def test_every_object_route_is_covered() -> None:
         "event_id",
         "organisation_id",
         "key",
+        "call_id",
+        "application_id",
     }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
