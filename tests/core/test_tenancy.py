@@ -30,6 +30,10 @@ from hamkori.events import services as events
 from hamkori.events import uploads as event_uploads
 from hamkori.events.attendance import Entry, attendance_save
 from hamkori.events.models import Attendance, Commitment, Event, EventFile, EventKind, Tally
+from hamkori.grants import applications as grants_applications
+from hamkori.grants import calls as grants_calls
+from hamkori.grants import reviews as grants_reviews
+from hamkori.grants.models import Application, CampaignFormat, Review, ReviewScore, Screening
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
@@ -160,8 +164,46 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     event_file = event_uploads.file_upload(
         actor=None, event=event, kind="minutes", upload=event_uploads.Upload("протокол.txt", ["Қарор.".encode()])
     )
+    grants_calls.vocabulary_ensure(actor=None, programme=programme)
+    call = grants_calls.call_save(
+        actor=None,
+        programme=programme,
+        title="Маъракаҳо",
+        text="",
+        applicant_kinds=[],
+        languages=["tg"],
+        currency="TJS",
+        envelope="50000",
+        deadline=timezone.now() + dt.timedelta(days=30),
+        districts=[place("TJ-GB-VANJ")],
+        criteria=[("Relevance", 1, "")],
+    )
+    call = grants_calls.call_set_status(actor=None, call=call, status="open")
+    saved = grants_applications.application_save(
+        actor=users[Role.PARTNER],
+        call=call,
+        client_key=uuid.uuid4(),
+        draft=grants_applications.Draft(
+            applicant_name="Ҷавонони Ванҷ",
+            applicant_kind="youth",
+            district=place("TJ-GB-VANJ"),
+            title="Театр",
+            summary="Намоишҳо",
+            audience="Ҷавонон",
+            formats=list(CampaignFormat.objects.filter(programme=programme)[:1]),
+            languages=["tg"],
+            starts_on=dt.date(2027, 1, 1),
+            ends_on=dt.date(2027, 2, 1),
+            budget=[("Костюмҳо", "1000")],
+        ),
+    )
+    application = grants_applications.application_submit(actor=users[Role.PARTNER], application=saved.application)
+    review = grants_reviews.review_assign(actor=None, application=application, reviewer=users[Role.PARTNER])
     return {
         "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": event.pk},
+        "call_id": call.pk,
+        "application_id": application.pk,
+        "review_id": review.pk,
         "key": event_file.key,
         "organisation_id": orgs["police"].pk,
         "consent_id": consent.pk,
@@ -211,6 +253,10 @@ def snapshot() -> tuple:
         list(EventFile.objects.order_by("pk").values()),
         list(Attendance.objects.order_by("pk").values()),
         list(Tally.objects.order_by("pk").values()),
+        list(Application.objects.order_by("pk").values()),
+        list(Review.objects.order_by("pk").values()),
+        list(ReviewScore.objects.order_by("pk").values()),
+        list(Screening.objects.order_by("pk").values()),
     )
 
 
@@ -228,6 +274,9 @@ def test_every_object_route_is_covered() -> None:
         "event_id",
         "organisation_id",
         "key",
+        "call_id",
+        "application_id",
+        "review_id",
     }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
