@@ -90,8 +90,11 @@ def _urls(application: Application) -> dict[str, str]:
     }
 
 
-def lead_context(user: Any, application: Application, *, assign_form: AssignForm | None = None) -> dict[str, Any]:
-    """What the lead organisation sees of an application's review (the panel and the reviewers page)."""
+def lead_context(
+    user: Any, application: Application, *, assign_form: AssignForm | None = None, assign: bool = True
+) -> dict[str, Any]:
+    """What the lead organisation sees of an application's review (the panel, the reviewers and decision pages);
+    ``assign=False`` leaves out the form to assign a reviewer."""
     reviews = list(
         Review.objects.filter(application=application)
         .select_related("reviewer")
@@ -120,7 +123,7 @@ def lead_context(user: Any, application: Application, *, assign_form: AssignForm
                 url=reverse("review_detail", args=[code, r.pk]) if readable else None,
             )
         )
-    if assign_form is None and open_:
+    if assign_form is None and open_ and assign:
         assign_form = AssignForm(candidates=reviewer_candidates(application, {r.reviewer_id for r in reviews}))
     screening = Screening.objects.filter(application=application).prefetch_related("answers").first()
     return {
@@ -128,7 +131,7 @@ def lead_context(user: Any, application: Application, *, assign_form: AssignForm
         "review_hidden": hidden,
         "review_own": own,
         "review_open": open_,
-        "review_assign_form": assign_form if open_ else None,
+        "review_assign_form": assign_form if open_ and assign else None,
         "review_submitted": sum(1 for r in reviews if r.submitted_at is not None and r.conflict == Conflict.NONE),
         "review_screening": screening,
         "review_risks": sum(1 for a in screening.answers.all() if not a.ok) if screening is not None else 0,

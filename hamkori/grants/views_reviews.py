@@ -341,7 +341,7 @@ def application_decide(request: ProgrammeRequest, application_id: int) -> HttpRe
         "left": call.envelope - committed(call),
         "grant": getattr(application, "grant", None) if application.status == ApplicationStatus.APPROVED else None,
         "decided_by": application.decided_by if application.decided_by_id else None,
-        **lead_context(request.user, application),
+        **lead_context(request.user, application, assign=False),
     }
     return render_page(request, "grants/decide.html", context, status=status)
 
