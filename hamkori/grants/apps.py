@@ -8,4 +8,9 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Small grants and campaigns")
 
     def ready(self) -> None:
-        from hamkori.grants import permissions, vocabulary  # noqa: F401
+        from hamkori.grants import home, permissions, review_panels, vocabulary  # noqa: F401
+        from hamkori.grants.panels import register_application_panel
+        from hamkori.programmes.home import register_home_items
+
+        register_application_panel(review_panels.review_panel)
+        register_home_items(home.review_items)

@@ -95,6 +95,22 @@ def _review_change(user: Any, review: Any) -> Decision:
     return ALLOW
 
 
+@rule("review.view")
+def _review_view(user: Any, review: Any) -> Decision:
+    """A review is read by its reviewer; the lead organisation reads it once submitted, except a lead reviewer
+    of the same application whose own review is still to be done (she never sees others' scores before)."""
+    if review.reviewer_id == user.pk:
+        return ALLOW
+    if role_in(user, review.application.programme_id) not in LEAD_ROLES:
+        return Decision(False, _("Only the assigned reviewer and the lead organisation can open this review."))
+    if review.submitted_at is None:
+        return Decision(False, _("This review is not submitted yet: only its reviewer can open it."))
+    own = review.application.reviews.filter(reviewer=user, submitted_at__isnull=True).exclude(conflict="declared")
+    if own.exists():
+        return Decision(False, _("Submit your own review of this application first."))
+    return ALLOW
+
+
 @rule("grant.report")
 def _grant_report(user: Any, grant: Any) -> Decision:
     """Reports, campaign products and their reach: the lead organisation and the supporting partner."""

@@ -69,11 +69,18 @@ def review_unassign(*, actor: Any, review: Review) -> None:
     review.delete()
 
 
+def _still_under_review(review: Review) -> None:
+    """A review is declared and scored while its application waits for a decision, not after it."""
+    if review.application.status != ApplicationStatus.SUBMITTED:
+        raise ValidationError({"__all__": [_("This application is no longer under review.")]})
+
+
 @transaction.atomic
 def review_declare(*, actor: Any, review: Review, conflict: bool, note: str = "") -> Review:
     """The reviewer says whether she has a conflict of interest. Declaring one blocks the review for good."""
     review = Review.objects.select_for_update().select_related("application").get(pk=review.pk)
     enforce(actor, "review.change", review)
+    _still_under_review(review)
     if review.conflict != Conflict.UNDECLARED and not conflict:
         raise ValidationError({"conflict": [_("You already declared that you have no conflict of interest.")]})
     text = clean_text(note, field="conflict_note", required=conflict, limit=2000)
@@ -96,6 +103,7 @@ def review_save(
     """Save the reviewer's scores (criterion id -> (score, comment)); ``submit`` needs every criterion scored."""
     review = Review.objects.select_for_update().select_related("application__call").get(pk=review.pk)
     enforce(actor, "review.change", review)
+    _still_under_review(review)
     if review.conflict != Conflict.NONE:
         raise ValidationError({"conflict": [_("Declare first whether you have a conflict of interest.")]})
     call = review.application.call
@@ -213,6 +221,8 @@ def screening_save(
 ) -> Screening:
     """The do-no-harm screening: every active question answered (no risk / a risk), with notes."""
     enforce(actor, "application.decide", application)
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise ValidationError({"__all__": [_("This application is no longer under review.")]})
     questions = {q.pk: q for q in ScreeningQuestion.objects.filter(programme_id=application.programme_id, active=True)}
     errors: dict[str, list[str]] = {}
     clean: dict[int, tuple[bool, str]] = {}

@@ -30,9 +30,10 @@ from hamkori.events import services as events
 from hamkori.events import uploads as event_uploads
 from hamkori.events.attendance import Entry, attendance_save
 from hamkori.events.models import Attendance, Commitment, Event, EventFile, EventKind, Tally
-from hamkori.grants import applications as grant_applications
-from hamkori.grants import calls as grant_calls
-from hamkori.grants.models import Application, GrantCall
+from hamkori.grants import applications as grants_applications
+from hamkori.grants import calls as grants_calls
+from hamkori.grants import reviews as grants_reviews
+from hamkori.grants.models import Application, CampaignFormat, GrantCall, Review, ReviewScore, Screening
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
@@ -163,32 +164,46 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     event_file = event_uploads.file_upload(
         actor=None, event=event, kind="minutes", upload=event_uploads.Upload("протокол.txt", ["Қарор.".encode()])
     )
-    grant_call = grant_calls.call_save(
+    grants_calls.vocabulary_ensure(actor=None, programme=programme)
+    call = grants_calls.call_save(
         actor=None,
         programme=programme,
         title="Маъракаҳо",
         text="",
-        currency="TJS",
-        envelope="10000",
-        deadline=timezone.now() + dt.timedelta(days=30),
-        districts=[place("TJ-GB-VANJ")],
         applicant_kinds=[],
         languages=["tg"],
+        currency="TJS",
+        envelope="50000",
+        deadline=timezone.now() + dt.timedelta(days=30),
+        districts=[place("TJ-GB-VANJ")],
         criteria=[("Relevance", 1, "")],
     )
-    grant_call = grant_calls.call_set_status(actor=None, call=grant_call, status="open")
-    application = grant_applications.application_save(
+    call = grants_calls.call_set_status(actor=None, call=call, status="open")
+    saved = grants_applications.application_save(
         actor=users[Role.PARTNER],
-        call=grant_call,
+        call=call,
         client_key=uuid.uuid4(),
-        draft=grant_applications.Draft(
-            applicant_name="Гурӯҳи ҷавонон", applicant_kind="youth", district=place("TJ-GB-VANJ"), title="Театр"
+        draft=grants_applications.Draft(
+            applicant_name="Ҷавонони Ванҷ",
+            applicant_kind="youth",
+            district=place("TJ-GB-VANJ"),
+            title="Театр",
+            summary="Намоишҳо",
+            audience="Ҷавонон",
+            formats=list(CampaignFormat.objects.filter(programme=programme)[:1]),
+            languages=["tg"],
+            starts_on=dt.date(2027, 1, 1),
+            ends_on=dt.date(2027, 2, 1),
+            budget=[("Костюмҳо", "1000")],
         ),
-    ).application
+    )
+    application = grants_applications.application_submit(actor=users[Role.PARTNER], application=saved.application)
+    review = grants_reviews.review_assign(actor=None, application=application, reviewer=users[Role.PARTNER])
     return {
         "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": event.pk},
-        "call_id": grant_call.pk,
+        "call_id": call.pk,
         "application_id": application.pk,
+        "review_id": review.pk,
         "key": event_file.key,
         "organisation_id": orgs["police"].pk,
         "consent_id": consent.pk,
@@ -240,6 +255,9 @@ def snapshot() -> tuple:
         list(Tally.objects.order_by("pk").values()),
         list(GrantCall.objects.order_by("pk").values()),
         list(Application.objects.order_by("pk").values()),
+        list(Review.objects.order_by("pk").values()),
+        list(ReviewScore.objects.order_by("pk").values()),
+        list(Screening.objects.order_by("pk").values()),
     )
 
 
@@ -259,6 +277,7 @@ def test_every_object_route_is_covered() -> None:
         "key",
         "call_id",
         "application_id",
+        "review_id",
     }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
