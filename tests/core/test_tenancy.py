@@ -30,12 +30,16 @@ from hamkori.events import services as events
 from hamkori.events import uploads as event_uploads
 from hamkori.events.attendance import Entry, attendance_save
 from hamkori.events.models import Attendance, Commitment, Event, EventFile, EventKind, Tally
+from hamkori.grants import awards as grants_awards
+from hamkori.grants import calls as grants_calls
+from hamkori.grants.models import CampaignFormat, Disbursement, Grant, GrantReport, ScreeningQuestion, Tranche
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
 from hamkori.people.models import Consent, Person
 from hamkori.vault.services import PersonalData
 from tests import factories
+from tests.grants.conftest import approve, make_application, make_call
 
 from .test_access_matrix import all_patterns
 
@@ -160,8 +164,21 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     event_file = event_uploads.file_upload(
         actor=None, event=event, kind="minutes", upload=event_uploads.Upload("протокол.txt", ["Қарор.".encode()])
     )
+    grants_calls.vocabulary_ensure(actor=None, programme=programme)
+    grant_vocab = {
+        "formats": {f.code: f for f in CampaignFormat.objects.filter(programme=programme)},
+        "questions": {q.code: q for q in ScreeningQuestion.objects.filter(programme=programme)},
+    }
+    grant_application = make_application(make_call(programme, place), place, grant_vocab, actor=users[Role.PARTNER])
+    approve(grant_application, grant_vocab, users[Role.STAFF])
+    grant = Grant.objects.get(application=grant_application)
+    grants_awards.agreement_sign(actor=None, grant=grant, signed_on=timezone.localdate())
+    grant_report = grants_awards.report_submit(actor=None, grant=grant, kind="interim", narrative="Оғоз", spent="0")
     return {
         "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": event.pk},
+        "grant_id": grant.pk,
+        "tranche_id": grant.tranches.get().pk,
+        "report_id": grant_report.pk,
         "key": event_file.key,
         "organisation_id": orgs["police"].pk,
         "consent_id": consent.pk,
@@ -211,6 +228,10 @@ def snapshot() -> tuple:
         list(EventFile.objects.order_by("pk").values()),
         list(Attendance.objects.order_by("pk").values()),
         list(Tally.objects.order_by("pk").values()),
+        list(Grant.objects.order_by("pk").values()),
+        list(Tranche.objects.order_by("pk").values()),
+        list(Disbursement.objects.order_by("pk").values()),
+        list(GrantReport.objects.order_by("pk").values()),
     )
 
 
@@ -228,6 +249,9 @@ def test_every_object_route_is_covered() -> None:
         "event_id",
         "organisation_id",
         "key",
+        "grant_id",
+        "tranche_id",
+        "report_id",
     }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
