@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from hamkori.access.policy import decide, get_for_user
@@ -67,6 +68,11 @@ PAGE_SIZE = 50
 #: The list's filters (``?call=&district=&status=&todo=``).
 FILTERS = ("call", "district", "status", "todo")
 AMOUNT: DecimalField[Decimal, Decimal] = DecimalField(max_digits=16, decimal_places=2)
+
+
+def shown(amount: Decimal) -> str:
+    """An amount as the reader's language writes it (``12 000,50`` in Russian), never through a float."""
+    return number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
 def _grant(request: ProgrammeRequest, grant_id: int, action: str = "view") -> Grant:
@@ -355,7 +361,7 @@ def tranche_release(request: ProgrammeRequest, grant_id: int, tranche_id: int) -
             messages.success(
                 request,
                 _("Tranche %(n)s is released: %(amount)s %(currency)s paid.")
-                % {"n": tranche.number, "amount": payment.paid_amount, "currency": payment.paid_currency},
+                % {"n": tranche.number, "amount": shown(payment.paid_amount), "currency": payment.paid_currency},
             )
             return redirect(_detail_url(grant))
         return render(request, "grants/grant_release.html", context, status=422)
