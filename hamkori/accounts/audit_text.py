@@ -100,6 +100,8 @@ ACTION_LABELS: dict[str, Any] = {
     "grant.report_return": gettext_lazy("returned a grant report for changes"),
     "grant.close": gettext_lazy("closed a grant"),
     "grants.rate": gettext_lazy("entered an exchange rate"),
+    "grant.events": gettext_lazy("linked events to a grant"),
+    "grants.ledger.export": gettext_lazy("exported the grants ledger"),
     "campaign.product": gettext_lazy("recorded a campaign product"),
     "campaign.product_update": gettext_lazy("changed a campaign product"),
     "campaign.reach": gettext_lazy("recorded a campaign's reach"),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from hamkori.access.policy import enforce
 from hamkori.concerns.services import clean_text
 from hamkori.core import audit
+from hamkori.events.models import Event
 from hamkori.grants.models import (
     MAX_TEXT,
     ZERO,
@@ -421,3 +422,27 @@ def rate_save(
         summary={"on": on.isoformat(), "rate": f"{base}/{quote} {value}"},
     )
     return row
+
+
+@transaction.atomic
+def grant_events_set(*, actor: Any, grant: Grant, events: Sequence[Any]) -> list[Any]:
+    """Link the grant's events (the campaign's performances, trainings, meetings): from the grant's side, since
+    events never import grants. ``events`` replaces the linked events the actor can see; events linked by others
+    that the actor cannot see stay linked. Every event must belong to the grant's programme."""
+    enforce(actor, "grant.report", grant)
+    grant = _grant_locked(grant)
+    scoped = Event.objects.all() if actor is None else Event.objects.visible_to(actor)
+    visible = scoped.filter(programme_id=grant.programme_id)
+    chosen_ids = {getattr(e, "pk", e) for e in events}
+    allowed = set(visible.filter(pk__in=chosen_ids).values_list("pk", flat=True))
+    if chosen_ids - allowed:
+        raise ValidationError({"events": [_("Choose events of this programme that you can see.")]})
+    current = set(grant.events.values_list("pk", flat=True))
+    seen_current = set(visible.filter(pk__in=current).values_list("pk", flat=True))
+    keep_hidden = current - seen_current
+    final = keep_hidden | allowed
+    added, removed = sorted(final - current), sorted(current - final)
+    if added or removed:
+        grant.events.set(sorted(final))
+        audit.record(actor=actor, action="grant.events", obj=grant, summary={"added": added, "removed": removed})
+    return list(Event.objects.filter(pk__in=final).order_by("starts_at"))

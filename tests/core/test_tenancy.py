@@ -33,13 +33,27 @@ from hamkori.events.models import Attendance, Commitment, Event, EventFile, Even
 from hamkori.grants import applications as grants_applications
 from hamkori.grants import calls as grants_calls
 from hamkori.grants import reviews as grants_reviews
-from hamkori.grants.models import Application, CampaignFormat, GrantCall, Review, ReviewScore, Screening
+from hamkori.grants import awards as grants_awards
+from hamkori.grants.models import (
+    Application,
+    CampaignFormat,
+    Disbursement,
+    Grant,
+    GrantCall,
+    GrantReport,
+    Review,
+    ReviewScore,
+    Screening,
+    ScreeningQuestion,
+    Tranche,
+)
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
 from hamkori.people.models import Consent, Person
 from hamkori.vault.services import PersonalData
 from tests import factories
+from tests.grants.conftest import approve, make_application, make_call
 
 from .test_access_matrix import all_patterns
 
@@ -199,11 +213,23 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     )
     application = grants_applications.application_submit(actor=users[Role.PARTNER], application=saved.application)
     review = grants_reviews.review_assign(actor=None, application=application, reviewer=users[Role.PARTNER])
+    grant_vocab = {
+        "formats": {f.code: f for f in CampaignFormat.objects.filter(programme=programme)},
+        "questions": {q.code: q for q in ScreeningQuestion.objects.filter(programme=programme)},
+    }
+    grant_application = make_application(make_call(programme, place), place, grant_vocab, actor=users[Role.PARTNER])
+    approve(grant_application, grant_vocab, users[Role.STAFF])
+    grant = Grant.objects.get(application=grant_application)
+    grants_awards.agreement_sign(actor=None, grant=grant, signed_on=timezone.localdate())
+    grant_report = grants_awards.report_submit(actor=None, grant=grant, kind="interim", narrative="Оғоз", spent="0")
     return {
         "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": event.pk},
         "call_id": call.pk,
         "application_id": application.pk,
         "review_id": review.pk,
+        "grant_id": grant.pk,
+        "tranche_id": grant.tranches.get().pk,
+        "report_id": grant_report.pk,
         "key": event_file.key,
         "organisation_id": orgs["police"].pk,
         "consent_id": consent.pk,
@@ -258,6 +284,10 @@ def snapshot() -> tuple:
         list(Review.objects.order_by("pk").values()),
         list(ReviewScore.objects.order_by("pk").values()),
         list(Screening.objects.order_by("pk").values()),
+        list(Grant.objects.order_by("pk").values()),
+        list(Tranche.objects.order_by("pk").values()),
+        list(Disbursement.objects.order_by("pk").values()),
+        list(GrantReport.objects.order_by("pk").values()),
     )
 
 
@@ -278,6 +308,9 @@ def test_every_object_route_is_covered() -> None:
         "call_id",
         "application_id",
         "review_id",
+        "grant_id",
+        "tranche_id",
+        "report_id",
     }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
