@@ -31,9 +31,9 @@ from hamkori.events import uploads as event_uploads
 from hamkori.events.attendance import Entry, attendance_save
 from hamkori.events.models import Attendance, Commitment, Event, EventFile, EventKind, Tally
 from hamkori.grants import applications as grants_applications
+from hamkori.grants import awards as grants_awards
 from hamkori.grants import calls as grants_calls
 from hamkori.grants import reviews as grants_reviews
-from hamkori.grants import awards as grants_awards
 from hamkori.grants.models import (
     Application,
     CampaignFormat,
