@@ -13,6 +13,9 @@ from hamkori.core import api_errors as errors
 from hamkori.events.api import router as events_router
 from hamkori.events.api_attendance import router as attendance_router
 from hamkori.events.api_commitments import router as commitments_router
+from hamkori.grants.api import router as grants_router
+from hamkori.grants.api_campaigns import router as campaigns_router
+from hamkori.grants.api_money import router as grant_money_router
 from hamkori.groups.api import router as groups_router
 from hamkori.people.api import router as people_router
 from hamkori.places.api import router as places_router
@@ -33,6 +36,9 @@ api.add_router("/commitments", commitments_router)
 api.add_router("/concerns", concerns_router)
 api.add_router("/events", events_router)
 api.add_router("/events", attendance_router)  # /events/{id}/attendance, /events/{id}/tally
+api.add_router("/grants", grants_router)  # /grants/calls, /grants/applications
+api.add_router("/grants", grant_money_router)  # /grants/, /grants/{id}, tranches and reports
+api.add_router("/grants", campaigns_router)  # /grants/products, /grants/reach
 api.add_router("/groups", groups_router)
 api.add_router("/people", people_router)
 api.add_router("/places", places_router)

@@ -19,6 +19,7 @@ from hamkori.accounts.models import User
 from hamkori.core.roles import MFA_REQUIRED_ROLES, Role
 from hamkori.demo.concerns import build_concerns
 from hamkori.demo.events import build_events
+from hamkori.demo.grants import build_grants
 from hamkori.demo.people import build_people_and_groups
 from hamkori.orgs.models import Organisation
 from hamkori.orgs.services import organisation_upsert
@@ -223,6 +224,14 @@ def build_demo() -> DemoResult:
         orgs=orgs,
     )
     build_events(programme=programme, admin=admin, orgs=orgs, owners=owners)
+    build_grants(
+        programme=programme,
+        admin=admin,
+        staff=User.objects.get(email=f"staff@{EMAIL_DOMAIN}"),
+        partner=User.objects.get(email=f"partner@{EMAIL_DOMAIN}"),
+        orgs=orgs,
+        owners=owners,
+    )
     return result
 
 

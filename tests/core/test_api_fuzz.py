@@ -41,10 +41,13 @@ from hamkori.events import services as events
 from hamkori.events.attendance import Entry, attendance_save
 from hamkori.events.commitments import commitment_create
 from hamkori.events.models import EventKind
+from hamkori.grants import awards, calls, campaigns
+from hamkori.grants.models import CampaignFormat, ScreeningQuestion
 from hamkori.groups.services import group_create, membership_add
 from hamkori.people.services import person_create
 from hamkori.programmes.models import Programme
 from hamkori.vault.services import PersonalData
+from tests.grants.conftest import approve, make_application, make_call
 
 EXAMPLES = 25
 #: Operations whose services refuse some schema-valid requests (codes of records that must exist,
@@ -70,6 +73,15 @@ BUSINESS_RULES = {
     "POST /api/commitments/",  # an event that takes commitments, owners of its district, due after it
     "PUT /api/events/{event_id}/attendance",  # people of the register, the programme's roles, a held event
     "PUT /api/events/{event_id}/tally",
+    "POST /api/grants/calls",  # programme locations, amounts within the currency's places, the largest grant
+    "PATCH /api/grants/calls/{call_id}",  # the same, and an envelope above what its grants committed
+    "POST /api/grants/calls/{call_id}/status",  # opened before its deadline, back to draft before anyone applied
+    "POST /api/grants/applications",  # an open call, one of its districts, the programme's formats
+    "POST /api/grants/applications/{application_id}/submit",  # a complete draft of an open call
+    "POST /api/grants/{grant_id}/tranches/{tranche_id}/release",  # its condition holds, paid on a past day
+    "POST /api/grants/{grant_id}/reports",  # spent within what was released, one report reviewed at a time
+    "POST /api/grants/products",  # a format of the programme, a district of the programme
+    "POST /api/grants/products/{product_id}/reach",  # a place of the product's district, people or copies
 }
 
 
@@ -177,6 +189,37 @@ def staff_token(users: dict[str, Any], programme: Any, place: Any, orgs: dict[st
         groups=[group],
     )
     attendance_save(actor=staff, event=meeting, entries=[Entry(person=m.person_id) for m in group.memberships.all()])
+    # An open call with a draft and an awarded, signed grant in two tranches, and a product of the grant
+    # handed out once (the grants endpoints).
+    calls.vocabulary_ensure(actor=None, programme=programme)
+    grant_vocab = {
+        "formats": {f.code: f for f in CampaignFormat.objects.filter(programme=programme)},
+        "questions": {q.code: q for q in ScreeningQuestion.objects.filter(programme=programme)},
+    }
+    call = make_call(programme, place)
+    make_application(call, place, grant_vocab, actor=staff, submit=False)
+    application = make_application(call, place, grant_vocab, actor=staff)
+    approve(application, grant_vocab, staff)
+    grant = awards.agreement_sign(actor=None, grant=application.grant, signed_on=timezone.localdate())
+    awards.tranches_plan(actor=None, grant=grant, rows=[("7000", "signed", None), ("5000", "report", 1)])
+    product = campaigns.product_save(
+        actor=None,
+        programme=programme,
+        grant=grant,
+        district=None,
+        format=grant_vocab["formats"]["leaflet"],
+        title="Варақа",
+        language="tg",
+        quantity=500,
+    )
+    campaigns.reach_save(
+        actor=None,
+        product=product,
+        on=timezone.localdate(),
+        place=grant.district,
+        channel="distribution",
+        counts={("female", "18-24"): 12},
+    )
     return api_token_create(actor=staff, name="fuzz")[1]
 
 
@@ -294,3 +337,76 @@ def test_attendance_operations_on_real_records(wsgi_app: Any, staff_token: str, 
         response = case.call_and_validate(headers=headers)
         assert response.status_code < 300, (path, method, response.text[:300])
     assert meeting.attendances.count() == 1 and meeting.tallies.get().count == 3
+
+
+def test_grants_operations_on_real_records(wsgi_app: Any, staff_token: str, programme: Any) -> None:
+    """The grants endpoints once more on the real call, draft, grant and product, every check on, each
+    answering with success."""
+    import uuid
+
+    from hamkori.grants.models import Application, CampaignProduct, Grant, GrantCall
+
+    headers = {"Authorization": f"Bearer {staff_token}", "Accept-Encoding": "identity"}
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app, config=CONFIG, headers=headers)
+    call = GrantCall.objects.get(programme=programme)
+    draft = Application.objects.get(programme=programme, status="draft")
+    grant = Grant.objects.get(programme=programme)
+    first = grant.tranches.get(number=1)
+    product = CampaignProduct.objects.get(programme=programme)
+    today = timezone.localdate().isoformat()
+    listing = {"query": {"programme": programme.code}}
+    application = {
+        "call": call.pk,
+        "client_key": str(uuid.uuid4()),
+        "applicant_name": "Гурӯҳи ҷавонон",
+        "applicant_kind": "youth",
+        "district": "TJ-GB-VANJ",
+        "title": "Видео",
+        "budget": [{"item": "Камера", "amount": "900.50"}],
+    }
+    calls_ = [
+        ("/api/grants/calls", "GET", listing),
+        ("/api/grants/calls/{call_id}", "GET", {"path_parameters": {"call_id": call.pk}}),
+        ("/api/grants/calls/{call_id}", "PATCH", {"path_parameters": {"call_id": call.pk}, "body": {"envelope": "60000"}}),
+        ("/api/grants/applications", "GET", listing),
+        ("/api/grants/applications", "POST", {"body": application}),
+        ("/api/grants/applications/{application_id}", "GET", {"path_parameters": {"application_id": draft.pk}}),
+        ("/api/grants/applications/{application_id}/submit", "POST", {"path_parameters": {"application_id": draft.pk}}),
+        ("/api/grants/", "GET", listing),
+        ("/api/grants/{grant_id}", "GET", {"path_parameters": {"grant_id": grant.pk}}),
+        (
+            "/api/grants/{grant_id}/tranches/{tranche_id}/release",
+            "POST",
+            {"path_parameters": {"grant_id": grant.pk, "tranche_id": first.pk}, "body": {"paid_on": today}},
+        ),
+        (
+            "/api/grants/{grant_id}/reports",
+            "POST",
+            {"path_parameters": {"grant_id": grant.pk}, "body": {"narrative": "Чоп шуд", "spent": "6900"}},
+        ),
+        ("/api/grants/products", "GET", listing),
+        ("/api/grants/products/{product_id}", "GET", {"path_parameters": {"product_id": product.pk}}),
+        (
+            "/api/grants/products",
+            "POST",
+            {"body": {"programme": programme.code, "grant": grant.pk, "format": "poster", "title": "Плакат",
+                      "language": "ru"}},
+        ),
+        ("/api/grants/reach", "GET", listing),
+        (
+            "/api/grants/products/{product_id}/reach",
+            "POST",
+            {"path_parameters": {"product_id": product.pk},
+             "body": {"on": today, "place": "TJ-GB-VANJ", "channel": "event", "copies": 40,
+                      "counts": [{"sex": "male", "age_band": "u18", "count": 9}]}},
+        ),
+        ("/api/grants/calls/{call_id}/status", "POST", {"path_parameters": {"call_id": call.pk}, "body": {"status": "closed"}}),
+    ]  # fmt: skip
+    for path, method, values in calls_:
+        case = schema[path][method].Case(**values)
+        response = case.call_and_validate(headers=headers)
+        assert response.status_code < 300, (path, method, response.text[:300])
+    grant.refresh_from_db()
+    draft.refresh_from_db()
+    assert draft.status == "submitted" and grant.tranches.get(number=1).status == "released"
+    assert GrantCall.objects.get(pk=call.pk).status == "closed" and product.reach.count() == 2

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -121,3 +122,78 @@ def test_demo_runs_the_community_security_cycle_in_every_location() -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     page = client.post("/report/status/", {"code": result.receipt_code.lower()}).content.decode()
     assert "Received" in page and "No concern was found" not in page
+
+
+def test_demo_runs_a_call_for_small_grants_with_applications_reviews_grants_and_campaigns() -> None:
+    """One open TJS call taking public applications; applications from community, youth and women's groups in
+    the six locations at every stage; two reviews and a screening for every decided one; dated dollar rates;
+    grants just awarded, with the first tranche released, with the report approved and the second released,
+    and closed; leaflets, posters, a video and a mobile theatre with the people reached, some at demo events;
+    the money adds up; and the API shows a partner only her districts."""
+    import datetime as dt
+
+    from django.db.models import Sum
+    from django.test import Client
+    from django.utils import timezone
+
+    from hamkori.grants.calls import call_is_open
+    from hamkori.grants.models import (
+        Application,
+        CampaignProduct,
+        ExchangeRate,
+        Grant,
+        GrantCall,
+        Reach,
+        ReachCount,
+        Tranche,
+    )
+    from hamkori.grants.money import call_totals
+
+    programme = build_demo().programme
+    call = GrantCall.objects.get(programme=programme)
+    assert call.currency == "TJS" and call.public_applications and call_is_open(call)
+    assert call.deadline > timezone.now() + dt.timedelta(weeks=4)
+    assert {p.code for p in call.districts.all()} == {loc.place.code for loc in programme.locations.all()}
+    apps = Application.objects.filter(call=call)
+    assert set(apps.values_list("district__code", flat=True)) == {loc.place.code for loc in programme.locations.all()}
+    assert {"draft", "submitted", "changes", "rejected", "approved"} <= set(apps.values_list("status", flat=True))
+    assert {"community", "youth", "women"} <= set(apps.values_list("applicant_kind", flat=True))
+    assert apps.filter(entered_by__isnull=True, status="submitted").exclude(owner=None).exists()  # taken on
+    for application in apps.filter(status__in=["approved", "rejected", "changes"]):
+        assert hasattr(application, "screening"), application
+        assert application.reviews.filter(submitted_at__isnull=False).count() == 2, application
+        assert application.decision_reason, application
+    assert apps.filter(reviews__conflict="declared").exists()
+    rates = ExchangeRate.objects.filter(programme=programme, base="USD", quote="TJS")
+    assert rates.count() >= 6 and all(Decimal("10") < r.rate < Decimal("12") for r in rates)
+    # Grants at every stage.
+    grants = Grant.objects.filter(call=call)
+    released = {g.number: g.tranches.filter(status="released").count() for g in grants}
+    assert grants.count() == apps.filter(status="approved").count() == 6
+    assert sorted(released.values()) == [0, 1, 1, 2, 2, 2]
+    assert grants.filter(status="closed").count() == 1
+    assert grants.filter(agreement_signed_on__isnull=True).count() == 1
+    assert all(g.reports.filter(number=1, status="approved").exists() for g in grants if released[g.number] == 2)
+    totals = call_totals([call])[call.pk]
+    assert totals.committed == grants.aggregate(s=Sum("amount"))["s"] <= call.envelope
+    assert (
+        totals.disbursed == Tranche.objects.filter(grant__call=call, status="released").aggregate(s=Sum("amount"))["s"]
+    )
+    for grant in grants:
+        assert sum(t.amount for t in grant.tranches.all()) == grant.amount
+    # Campaign products and their reach.
+    products = CampaignProduct.objects.filter(programme=programme)
+    assert {"leaflet", "poster", "video", "theatre"} <= set(products.values_list("format__code", flat=True))
+    assert not products.filter(reach=None).exists()
+    for product in products:
+        assert sum(r.copies for r in product.reach.all()) <= product.quantity, product
+    reach = Reach.objects.filter(programme=programme)
+    assert reach.filter(event__isnull=False).exists()
+    assert set(ReachCount.objects.filter(reach__in=reach).values_list("sex", flat=True)) == {"female", "male"}
+    assert ReachCount.objects.filter(reach__in=reach).values("age_band").distinct().count() >= 5
+    # The API, as LAP's partner (Vanj only).
+    client = Client()
+    client.force_login(User.objects.get(email="partner@hamkori.example"))
+    rows = client.get("/api/grants/applications", {"programme": programme.code, "limit": 100}).json()["items"]
+    assert rows and {r["district"] for r in rows} == {"TJ-GB-VANJ"}
+    assert {r["status"] for r in rows} >= {"approved", "submitted"}
