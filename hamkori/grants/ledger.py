@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -228,7 +229,7 @@ def workbook(rows: Sequence[LedgerRow], totals: LedgerTotals, *, title: str) -> 
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
-    ws = book.create_sheet(title[:31] or "Ledger")
+    ws = book.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", title).strip()[:31] or "Ledger")
     bold = Font(bold=True)
     for index, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -122,6 +123,27 @@ def test_the_money_page_is_shown_in_russian_with_the_currency_codes(
     html = client_for(users[Role.ADMIN]).get(url("grants_money", programme), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert '<html lang="ru">' in html
     assert "7\xa0000,30 TJS" in html or "7 000,30 TJS" in html, html[html.index('id="money-calls"') :][:1500]
+
+
+def test_the_money_page_keeps_a_constant_number_of_queries(
+    programme: Any, money: dict, place: Any, grant_vocab: dict, users: dict, client_for: Any
+) -> None:
+    client = client_for(users[Role.DONOR])
+    address = url("grants_money", programme)
+
+    def queries() -> int:
+        client.get(address)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(address).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for i in range(3):
+        call = make_call(programme, place, envelope="9000", max_grant="3000", title=f"Call {i}")
+        grant = awarded(call, place, grant_vocab, users, amount="1000", name=f"Group {i}")
+        awards.agreement_sign(actor=None, grant=grant, signed_on=TODAY)
+        awards.tranche_release(actor=None, tranche=grant.tranches.get(), paid_on=TODAY)
+    assert queries() == few
 
 
 # --- Exchange rates ---------------------------------------------------------------------------------------
