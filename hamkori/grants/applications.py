@@ -42,6 +42,7 @@ from hamkori.grants.models import (
 )
 from hamkori.grants.money import amount_of
 from hamkori.orgs.models import Organisation
+from hamkori.people.services import place_in_scope
 from hamkori.places.models import Place
 from hamkori.vault.services import PersonalData, vault_put
 
@@ -218,6 +219,9 @@ def application_save(
         if existing.status not in EDITABLE:
             raise ValidationError({"__all__": [_("This application was submitted and can no longer be changed.")]})
     values, lines, errors = _validate(call, draft)
+    if actor is not None and draft.district is not None and "district" not in errors:
+        if not place_in_scope(actor, call.programme, draft.district):
+            errors["district"] = [_("Choose one of your districts.")]
     if errors:
         raise ValidationError(errors)
     created = existing is None

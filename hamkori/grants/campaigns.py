@@ -32,6 +32,7 @@ from hamkori.grants.models import (
 )
 from hamkori.orgs.models import Organisation
 from hamkori.people.models import AgeBand, Sex
+from hamkori.people.services import place_in_scope
 from hamkori.places.models import Place
 from hamkori.programmes.models import Programme
 
@@ -79,6 +80,8 @@ def product_save(
         district = grant.district
     if district is None or district.pk not in {p.pk for p in programme_districts(programme)}:
         errors["district"] = [_("Choose one of the programme's locations.")]
+    elif actor is not None and not place_in_scope(actor, programme, district):
+        errors["district"] = [_("Choose one of your districts.")]
     if format is None or format.programme_id != programme.pk:
         errors["format"] = [_("Choose the format.")]
     if language not in Language.values:
@@ -175,6 +178,8 @@ def reach_save(
     district = product.district
     if place is None or not place.path.startswith(district.path):
         errors["place"] = [_("Choose the district or one of its jamoats and villages.")]
+    elif actor is not None and not place_in_scope(actor, product.programme, place):
+        errors["place"] = [_("Choose one of your districts.")]
     if channel not in Channel.values:
         errors["channel"] = [_("Choose the channel.")]
     if event is not None and event.programme_id != product.programme_id:

@@ -608,7 +608,7 @@ def test_lists_keep_a_constant_number_of_queries(
     def add(n: int) -> None:
         for i in range(n):
             application = make_application(
-                call, place, grant_vocab, actor=users[Role.PARTNER], amount="100", district=VANJ if i % 2 else ISFARA
+                call, place, grant_vocab, actor=users[Role.STAFF], amount="100", district=VANJ if i % 2 else ISFARA
             )
             approve(application, grant_vocab, users[Role.STAFF])
             grant = Grant.objects.get(application=application)
