@@ -9,3 +9,7 @@ class GrantsConfig(AppConfig):
 
     def ready(self) -> None:
         from hamkori.grants import permissions, vocabulary  # noqa: F401
+        from hamkori.grants.panels import register_grant_panel
+        from hamkori.grants.product_panels import product_panel
+
+        register_grant_panel(product_panel)
