@@ -30,6 +30,9 @@ from hamkori.events import services as events
 from hamkori.events import uploads as event_uploads
 from hamkori.events.attendance import Entry, attendance_save
 from hamkori.events.models import Attendance, Commitment, Event, EventFile, EventKind, Tally
+from hamkori.grants import calls as grant_calls
+from hamkori.grants import campaigns as grant_campaigns
+from hamkori.grants.models import CampaignFormat, CampaignProduct, Reach, ReachCount
 from hamkori.groups import services as groups
 from hamkori.groups.models import Membership, WorkingGroup
 from hamkori.people import services as people
@@ -160,7 +163,27 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     event_file = event_uploads.file_upload(
         actor=None, event=event, kind="minutes", upload=event_uploads.Upload("протокол.txt", ["Қарор.".encode()])
     )
+    grant_calls.vocabulary_ensure(actor=None, programme=programme)
+    product = grant_campaigns.product_save(
+        actor=None,
+        programme=programme,
+        grant=None,
+        district=place("TJ-GB-VANJ"),
+        format=CampaignFormat.objects.get(programme=programme, code="leaflet"),
+        title="Варақа",
+        language="tg",
+    )
+    reach = grant_campaigns.reach_save(
+        actor=None,
+        product=product,
+        on=dt.date(2019, 3, 2),
+        place=place("TJ-GB-VANJ"),
+        channel="distribution",
+        counts={("female", "18-24"): 3},
+    )
     return {
+        "product_id": product.pk,
+        "reach_id": reach.pk,
         "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": event.pk},
         "key": event_file.key,
         "organisation_id": orgs["police"].pk,
@@ -211,6 +234,9 @@ def snapshot() -> tuple:
         list(EventFile.objects.order_by("pk").values()),
         list(Attendance.objects.order_by("pk").values()),
         list(Tally.objects.order_by("pk").values()),
+        list(CampaignProduct.objects.order_by("pk").values()),
+        list(Reach.objects.order_by("pk").values()),
+        list(ReachCount.objects.order_by("pk").values()),
     )
 
 
@@ -228,6 +254,8 @@ def test_every_object_route_is_covered() -> None:
         "event_id",
         "organisation_id",
         "key",
+        "product_id",
+        "reach_id",
     }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"
