@@ -19,7 +19,7 @@ def product_panel(user: Any, grant: Grant) -> list[Panel]:
     programme = grant.programme
     if not decide(user, "campaignproduct.view", programme):
         return []
-    products = list(
+    products: list[Any] = list(
         with_reach_totals(products_of(user, programme).filter(grant=grant))
         .select_related("format", "image")
         .order_by("-created_at", "-id")

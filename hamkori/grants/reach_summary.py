@@ -134,6 +134,8 @@ def scoped(
 ) -> tuple[QuerySet[Reach], QuerySet[CampaignProduct]]:
     """The distributions of the period and the products recorded in it, in ``districts``, scoped for ``user``
     (a donor's are read whole: she sees only protected aggregates of them)."""
+    reach: QuerySet[Reach]
+    products: QuerySet[CampaignProduct]
     if is_protected(user, programme):
         reach = Reach.objects.filter(programme=programme)
         products = CampaignProduct.objects.filter(programme=programme)

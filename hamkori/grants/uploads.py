@@ -73,17 +73,17 @@ def is_image(file: GrantFile | None) -> bool:
 def _thumbnail(received: Received) -> Path | None:
     """A small JPEG of a (checked, re-encoded) picture, in a temporary file beside it; None if it cannot be made."""
     try:
-        with Image.open(received.path) as image:
-            image.thumbnail((THUMB_SIZE, THUMB_SIZE))
-            if image.mode in ("RGBA", "LA", "P"):
-                rgba = image.convert("RGBA")
-                flat = Image.new("RGB", rgba.size, "white")
-                flat.paste(rgba, mask=rgba.getchannel("A"))
-                image = flat
-            elif image.mode != "RGB":
-                image = image.convert("RGB")
+        with Image.open(received.path) as opened:
+            opened.thumbnail((THUMB_SIZE, THUMB_SIZE))
+            small: Image.Image = opened
+            if small.mode in ("RGBA", "LA", "P"):
+                rgba = small.convert("RGBA")
+                small = Image.new("RGB", rgba.size, "white")
+                small.paste(rgba, mask=rgba.getchannel("A"))
+            elif small.mode != "RGB":
+                small = small.convert("RGB")
             out = io.BytesIO()
-            image.save(out, "JPEG", quality=80, optimize=True, exif=b"")
+            small.save(out, "JPEG", quality=80, optimize=True, exif=b"")
     except (OSError, ValueError):
         return None
     path = received.path.with_name(received.path.name + "-thumb")
