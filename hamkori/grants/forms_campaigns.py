@@ -45,6 +45,8 @@ from hamkori.programmes.models import Programme
 MAX_EVENTS = 50
 #: Posted cells read at most (the grid has twelve; more is a forged form).
 MAX_CELLS = 40
+#: A whole number typed on a phone's digit keyboard (as the grid's cells): no spinner, no jump on blur.
+WHOLE_NUMBER = forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"})
 
 
 def reportable_grants(user: Any, programme: Programme, keep: Grant | None = None) -> list[Grant]:
@@ -91,14 +93,14 @@ class ProductForm(forms.Form):
         max_value=MAX_PEOPLE,
         initial=1,
         help_text=_("Copies printed, or 1 for a video, a play or a broadcast."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=WHOLE_NUMBER,
     )
     link = forms.CharField(
         label=_("Link"),
         max_length=200,
         required=False,
         help_text=_("Where it can be watched or read online, if it can."),
-        widget=forms.URLInput(attrs={"inputmode": "url", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off"}),
     )
     description = forms.CharField(
         label=_("Description"), max_length=MAX_TEXT, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -186,7 +188,7 @@ class ReachForm(forms.Form):
         min_value=0,
         max_value=MAX_PEOPLE,
         required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=WHOLE_NUMBER,
     )
     feedback = forms.CharField(
         label=_("Feedback"),
