@@ -22,6 +22,9 @@ What reaches the disk is decided here, never by the browser:
 - **No orphans**: the bytes go to a temporary file in the same directory, moved into place when the
   transaction commits; a refusal or an error removes it, and temporary files older than a day (left by a
   transaction rolled back around the service) are swept at the next upload.
+
+The checks themselves (:func:`receive`, then :func:`keep_on_commit`) are not tied to events: the grants app
+stores its campaign products' pictures and files through them, under its own directory.
 """
 
 from __future__ import annotations
@@ -303,8 +306,8 @@ def check_content(path: Path, extension: str) -> bytes | None:
 
 
 # --- Storing -------------------------------------------------------------------------------------
-def _tmp_dir() -> Path:
-    folder = files_dir() / "tmp"
+def _tmp_dir(base: Path | None = None) -> Path:
+    folder = (base or files_dir()) / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -317,9 +320,9 @@ def _sweep_stale(folder: Path) -> None:
                 leftover.unlink()
 
 
-def _spool(chunks: Iterable[bytes], limit: int, extension: str) -> tuple[Path, int]:
+def _spool(chunks: Iterable[bytes], limit: int, extension: str, base: Path | None = None) -> tuple[Path, int]:
     """Write ``chunks`` to a temporary file; refuse as soon as more than ``limit`` bytes came."""
-    handle = tempfile.NamedTemporaryFile(dir=_tmp_dir(), prefix="up-", delete=False)  # noqa: SIM115
+    handle = tempfile.NamedTemporaryFile(dir=_tmp_dir(base), prefix="up-", delete=False)  # noqa: SIM115
     path = Path(handle.name)
     size = 0
     try:
@@ -343,6 +346,71 @@ class Upload:
     chunks: Iterable[bytes]
 
 
+@dataclass(frozen=True)
+class Received:
+    """A checked upload waiting in a temporary file (:func:`receive`): its cleaned name, canonical extension
+    (``jpg`` for ``jpeg``), size and SHA-256 of the bytes to keep (re-encoded for a photo)."""
+
+    path: Path
+    name: str
+    extension: str
+    size: int
+    sha256: str
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.extension]
+
+    @property
+    def is_image(self) -> bool:
+        return self.extension in IMAGE_EXTENSIONS
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def receive(upload: Upload, *, extensions: Iterable[str], base: Path | None = None) -> Received:
+    """The checks every upload goes through, whatever it is kept with (an event's file, a campaign's product):
+    the name cleaned, the extension one of ``extensions``, the bytes spooled under ``base``/tmp (the events'
+    files directory by default) within the type's limit, not empty, the content what the extension says, a
+    photo re-encoded (EXIF, GPS, comments dropped). Refused with a ``ValidationError`` on ``file`` and nothing
+    left on disk; otherwise the caller keeps the file (:func:`keep_on_commit`) or discards it."""
+    allowed = tuple(extensions)
+    name = clean_name(upload.name)
+    extension = extension_of(name)
+    if extension not in allowed or extension not in ALL_EXTENSIONS:
+        raise _refuse(_("Upload a file ending in %(list)s.") % {"list": ", ".join("." + e for e in allowed)})
+    folder = _tmp_dir(base)
+    _sweep_stale(folder)
+    spooled, size = _spool(upload.chunks, limit_for(extension), extension, base)
+    try:
+        if size == 0:
+            raise _refuse(_("The file is empty."))
+        cleaned = check_content(spooled, extension)
+        if cleaned is not None:
+            spooled.write_bytes(cleaned)
+            size = len(cleaned)
+        digest = hashlib.sha256()
+        with spooled.open("rb") as handle:
+            for block in iter(lambda: handle.read(1024 * 1024), b""):
+                digest.update(block)
+    except BaseException:
+        spooled.unlink(missing_ok=True)
+        raise
+    canonical = "jpg" if extension == "jpeg" else extension
+    return Received(path=spooled, name=name, extension=canonical, size=size, sha256=digest.hexdigest())
+
+
+def keep_on_commit(path: Path, final: Path) -> None:
+    """Move a received file to ``final`` once the transaction commits (a rollback leaves it to the sweep)."""
+
+    def move() -> None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, final)
+
+    transaction.on_commit(move)
+
+
 @transaction.atomic
 def file_upload(*, actor: Any, event: Event, kind: str, upload: Upload) -> EventFile:
     """Check and store one file of ``event``. Refused with nothing stored: a kind or extension not
@@ -360,29 +428,16 @@ def file_upload(*, actor: Any, event: Event, kind: str, upload: Upload) -> Event
         )
     if EventFile.objects.filter(event=event).count() >= MAX_FILES:
         raise _refuse(_("An event keeps at most %(n)s files.") % {"n": MAX_FILES})
-    folder = _tmp_dir()
-    _sweep_stale(folder)
-    spooled, size = _spool(upload.chunks, limit_for(extension), extension)
+    received = receive(upload, extensions=allowed)
     try:
-        if size == 0:
-            raise _refuse(_("The file is empty."))
-        cleaned = check_content(spooled, extension)
-        if cleaned is not None:
-            spooled.write_bytes(cleaned)
-            size = len(cleaned)
-        digest = hashlib.sha256()
-        with spooled.open("rb") as handle:
-            for block in iter(lambda: handle.read(1024 * 1024), b""):
-                digest.update(block)
-        canonical = "jpg" if extension == "jpeg" else extension
         record = EventFile.objects.create(
             event=event,
             kind=kind,
-            original_name=name,
-            content_type=CONTENT_TYPES[canonical],
-            extension=canonical,
-            size=size,
-            sha256=digest.hexdigest(),
+            original_name=received.name,
+            content_type=received.content_type,
+            extension=received.extension,
+            size=received.size,
+            sha256=received.sha256,
             uploaded_by=actor if getattr(actor, "pk", None) else None,
         )
         audit.record(
@@ -390,18 +445,12 @@ def file_upload(*, actor: Any, event: Event, kind: str, upload: Upload) -> Event
             action="event.file.upload",
             obj=event,
             programme=event.programme,
-            summary={"file": str(record.key), "kind": kind, "extension": canonical, "size": size},
+            summary={"file": str(record.key), "kind": kind, "extension": received.extension, "size": received.size},
         )
     except BaseException:
-        spooled.unlink(missing_ok=True)
+        received.discard()
         raise
-    final = stored_path(record.key)
-
-    def move() -> None:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(spooled, final)
-
-    transaction.on_commit(move)
+    keep_on_commit(received.path, stored_path(record.key))
     return record
 
 

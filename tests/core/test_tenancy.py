@@ -33,14 +33,18 @@ from hamkori.events.models import Attendance, Commitment, Event, EventFile, Even
 from hamkori.grants import applications as grants_applications
 from hamkori.grants import awards as grants_awards
 from hamkori.grants import calls as grants_calls
+from hamkori.grants import campaigns as grant_campaigns
 from hamkori.grants import reviews as grants_reviews
 from hamkori.grants.models import (
     Application,
     CampaignFormat,
+    CampaignProduct,
     Disbursement,
     Grant,
     GrantCall,
     GrantReport,
+    Reach,
+    ReachCount,
     Review,
     ReviewScore,
     Screening,
@@ -222,6 +226,23 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
     grant = Grant.objects.get(application=grant_application)
     grants_awards.agreement_sign(actor=None, grant=grant, signed_on=timezone.localdate())
     grant_report = grants_awards.report_submit(actor=None, grant=grant, kind="interim", narrative="Оғоз", spent="0")
+    product = grant_campaigns.product_save(
+        actor=None,
+        programme=programme,
+        grant=None,
+        district=place("TJ-GB-VANJ"),
+        format=CampaignFormat.objects.get(programme=programme, code="leaflet"),
+        title="Варақа",
+        language="tg",
+    )
+    reach = grant_campaigns.reach_save(
+        actor=None,
+        product=product,
+        on=dt.date(2019, 3, 2),
+        place=place("TJ-GB-VANJ"),
+        channel="distribution",
+        counts={("female", "18-24"): 3},
+    )
     return {
         "pk": {"person": person.pk, "group": group.pk, "concern": concern.pk, "event": event.pk},
         "call_id": call.pk,
@@ -230,6 +251,8 @@ def records_a(programme: Any, place: Any, orgs: dict, users: dict) -> dict[str, 
         "grant_id": grant.pk,
         "tranche_id": grant.tranches.get().pk,
         "report_id": grant_report.pk,
+        "product_id": product.pk,
+        "reach_id": reach.pk,
         "key": event_file.key,
         "organisation_id": orgs["police"].pk,
         "consent_id": consent.pk,
@@ -288,6 +311,9 @@ def snapshot() -> tuple:
         list(Tranche.objects.order_by("pk").values()),
         list(Disbursement.objects.order_by("pk").values()),
         list(GrantReport.objects.order_by("pk").values()),
+        list(CampaignProduct.objects.order_by("pk").values()),
+        list(Reach.objects.order_by("pk").values()),
+        list(ReachCount.objects.order_by("pk").values()),
     )
 
 
@@ -311,6 +337,8 @@ def test_every_object_route_is_covered() -> None:
         "grant_id",
         "tranche_id",
         "report_id",
+        "product_id",
+        "reach_id",
     }
     params = {p for _n, route in OBJECT_ROUTES for p in re.findall(r"<(?:\w+:)?(\w+)>", route)}
     assert params <= known, f"add an example record for {params - known}"

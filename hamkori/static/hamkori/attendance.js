@@ -1,7 +1,7 @@
-// The attendance screen and the tally form (events/attendance.html, events/tally.html). Both work without
-// this script; with it, the number ticked and the tally's totals follow every tap, a person ticked in the
-// search results moves into the list (so the next search keeps them), and Enter in the search box asks htmx
-// instead of sending the whole form. No inline script (CSP).
+// The attendance screen and the tally form (events/attendance.html, events/tally.html; the same grid in
+// grants/reach_form.html). Both work without this script; with it, the number ticked and the tally's totals
+// follow every tap, a person ticked in the search results moves into the list (so the next search keeps them),
+// and Enter in the search box asks htmx instead of sending the whole form. No inline script (CSP).
 (function () {
   "use strict";
   function each(list, fn) { Array.prototype.forEach.call(list, fn); }
@@ -95,6 +95,8 @@
     if (attendance) { initAttendance(attendance); }
     var tally = document.getElementById("tally-form");
     if (tally) { initTally(tally); }
+    // Other forms with the same grid (a campaign's reach: grants/reach_form.html).
+    each(document.querySelectorAll("form[data-tally-form]"), initTally);
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();
