@@ -219,9 +219,9 @@ def application_save(
         if existing.status not in EDITABLE:
             raise ValidationError({"__all__": [_("This application was submitted and can no longer be changed.")]})
     values, lines, errors = _validate(call, draft)
-    if actor is not None and draft.district is not None and "district" not in errors:
-        if not place_in_scope(actor, call.programme, draft.district):
-            errors["district"] = [_("Choose one of your districts.")]
+    outside = draft.district is not None and not place_in_scope(actor, call.programme, draft.district)
+    if actor is not None and outside and "district" not in errors:
+        errors["district"] = [_("Choose one of your districts.")]
     if errors:
         raise ValidationError(errors)
     created = existing is None
