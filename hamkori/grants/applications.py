@@ -219,8 +219,10 @@ def application_save(
         if existing.status not in EDITABLE:
             raise ValidationError({"__all__": [_("This application was submitted and can no longer be changed.")]})
     values, lines, errors = _validate(call, draft)
-    outside = draft.district is not None and not place_in_scope(actor, call.programme, draft.district)
-    if actor is not None and outside and "district" not in errors:
+    outside = (
+        actor is not None and draft.district is not None and not place_in_scope(actor, call.programme, draft.district)
+    )
+    if outside and "district" not in errors:
         errors["district"] = [_("Choose one of your districts.")]
     if errors:
         raise ValidationError(errors)
