@@ -143,6 +143,8 @@ class DemoResult:
     accounts: list[DemoAccount] = field(default_factory=list)
     #: A receipt code of a public submission, to try at /report/status/.
     receipt_code: str | None = None
+    #: The demo call's public application form (/apply/<key>/form/), for anyone without an account.
+    apply_path: str | None = None
 
 
 def totp_secret_for(rng: random.Random) -> str:
@@ -224,7 +226,7 @@ def build_demo() -> DemoResult:
         orgs=orgs,
     )
     build_events(programme=programme, admin=admin, orgs=orgs, owners=owners)
-    build_grants(
+    call = build_grants(
         programme=programme,
         admin=admin,
         staff=User.objects.get(email=f"staff@{EMAIL_DOMAIN}"),
@@ -232,6 +234,7 @@ def build_demo() -> DemoResult:
         orgs=orgs,
         owners=owners,
     )
+    result.apply_path = f"/apply/{call.public_key}/"
     return result
 
 

@@ -40,6 +40,10 @@ class Command(BaseCommand):
         out.write(f"  Anyone can report a concern at http://{host}/report/ (no account).")
         if result.receipt_code:
             out.write(f"  A receipt code to try at http://{host}/report/status/: {result.receipt_code}")
+        if result.apply_path:
+            out.write(
+                f"  The demo call for small grants, open to applicants without an account: http://{host}{result.apply_path}"
+            )
         out.write("")
         if not options["no_serve"]:
             call_command("serve", host)
