@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hamkori.access.policy import ScopedManager, ScopeSpec
 from hamkori.concerns.models import ProgrammeTerm
@@ -75,9 +76,10 @@ class Language(models.TextChoices):
 
 
 class CallStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    # In a context of their own: "Open" alone is already translated as "not started" elsewhere.
+    DRAFT = "draft", pgettext_lazy("call for proposals", "In preparation")
+    OPEN = "open", pgettext_lazy("call for proposals", "Open")
+    CLOSED = "closed", pgettext_lazy("call for proposals", "Closed")
 
 
 class GrantCall(TimeStampedModel):

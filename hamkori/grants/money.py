@@ -100,13 +100,18 @@ class Totals:
         return self.committed - self.disbursed
 
 
+def cents(value: Decimal | None) -> Decimal:
+    """A sum as the database gives it (SQLite's can carry a long tail of zeros) with two decimal places."""
+    return (value or ZERO).quantize(ZERO)
+
+
 def committed(call: GrantCall) -> Decimal:
-    return Grant.objects.filter(call=call).aggregate(s=Sum("amount"))["s"] or ZERO
+    return cents(Grant.objects.filter(call=call).aggregate(s=Sum("amount"))["s"])
 
 
 def disbursed(call: GrantCall) -> Decimal:
     released = Tranche.objects.filter(grant__call=call, status=TrancheStatus.RELEASED)
-    return released.aggregate(s=Sum("amount"))["s"] or ZERO
+    return cents(released.aggregate(s=Sum("amount"))["s"])
 
 
 def call_totals(calls: list[GrantCall]) -> dict[int, Totals]:
@@ -128,13 +133,13 @@ def call_totals(calls: list[GrantCall]) -> dict[int, Totals]:
         .annotate(s=Sum("paid_amount"))
         .values_list("tranche__grant__call_id", "paid_currency", "s")
     ):
-        paid.setdefault(call_id, {})[cur] = total
+        paid.setdefault(call_id, {})[cur] = cents(total)
     return {
         c.pk: Totals(
             currency=c.currency,
             envelope=c.envelope,
-            committed=grants.get(c.pk) or ZERO,
-            disbursed=released.get(c.pk) or ZERO,
+            committed=cents(grants.get(c.pk)),
+            disbursed=cents(released.get(c.pk)),
             paid=paid.get(c.pk, {}),
         )
         for c in calls
@@ -166,10 +171,11 @@ def programme_totals(programme: Programme) -> dict[str, Totals]:
 
 
 def grant_totals(grant: Grant) -> tuple[Decimal, Decimal]:
-    """(released, spent as reported and approved) of one grant."""
-    released = grant.tranches.filter(status=TrancheStatus.RELEASED).aggregate(s=Sum("amount"))["s"] or ZERO
-    spent = grant.reports.filter(status="approved").aggregate(s=Sum("spent"))["s"] or ZERO
-    return released, spent
+    """(released, spent so far) of one grant. A report gives what was spent *so far* (checked against what was
+    released), so the spent amount is the latest approved report's, never a sum of reports."""
+    released = cents(grant.tranches.filter(status=TrancheStatus.RELEASED).aggregate(s=Sum("amount"))["s"])
+    latest = grant.reports.filter(status="approved").order_by("-number").values_list("spent", flat=True).first()
+    return released, cents(latest)
 
 
 def open_grants(call: GrantCall) -> int:

@@ -91,7 +91,9 @@ def test_dates_and_numbers_render_as_the_browser_accepts_them(form_class: type[f
     bad = []
     for tag in INPUT.findall(html):
         kind, value = attribute(tag, "type"), attribute(tag, "value")
-        accepted = {"date": ISO_DATE, "number": PLAIN_NUMBER}.get(kind or "")
+        accepted = {"date": ISO_DATE, "number": PLAIN_NUMBER, "hidden": PLAIN_NUMBER}.get(kind or "")
+        if kind == "text" and attribute(tag, "inputmode") in ("numeric", "decimal"):
+            accepted = PLAIN_NUMBER  # a whole number typed on the digit keyboard, never localised
         if accepted is None:
             bad.append(f"a date or number field renders as {tag}")
         elif not (value and accepted.match(value)):

@@ -37,10 +37,10 @@ def url(name: str, programme: Any, *args: Any) -> str:
 def awarded(
     call: Any, place: Any, vocab: dict, users: dict, *, amount: str = "12000", district: str = VANJ, **more: Any
 ) -> Grant:
-    """An application of LAP's partner, approved by staff: a grant with one planned tranche, agreement unsigned."""
-    application = make_application(
-        call, place, vocab, actor=users[Role.PARTNER], amount=amount, district=district, **more
-    )
+    """An application of LAP's partner (Vanj; staff enter Isfara's), approved by staff: a grant with one planned
+    tranche, agreement unsigned."""
+    entered_by = users[Role.PARTNER] if district == VANJ else users[Role.STAFF]
+    application = make_application(call, place, vocab, actor=entered_by, amount=amount, district=district, **more)
     approve(application, vocab, users[Role.STAFF])
     return Grant.objects.get(application=application)
 
