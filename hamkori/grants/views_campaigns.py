@@ -31,7 +31,7 @@ from hamkori.events.selectors import offered_districts
 from hamkori.events.summary import Period, is_protected, summary_districts
 from hamkori.events.uploads import ALL_EXTENSIONS, CONTENT_TYPES, UploadLimit, too_large_message
 from hamkori.grants import campaigns, reach_summary, uploads
-from hamkori.grants.forms_campaigns import ProductForm, ReachForm, cell_name, read_filters
+from hamkori.grants.forms_campaigns import ProductForm, ReachForm, cell_name, read_filters, reportable_grants
 from hamkori.grants.models import CampaignFormat, CampaignProduct, Language, Reach
 from hamkori.kit.exports import check_format, send_export, wants_hxl
 from hamkori.kit.pages import form_then_service, querystring, render_page
@@ -214,6 +214,8 @@ def _product_form_page(
     if done:
         messages.success(request, _("The product was recorded.") if product is None else _("The changes were saved."))
         return redirect(_detail_url(done.value))
+    if product is not None:
+        product.refresh_from_db()  # the page shows the product as saved, not as the refused change left it
     return render_page(request, "grants/product_form.html", {**context, "form": form}, status=done.status)
 
 
@@ -223,10 +225,8 @@ def _product_create(request: ProgrammeRequest) -> HttpResponse:
     """Record a product; ``?grant=<id>`` chooses the grant (one the user may report on)."""
     initial: dict[str, Any] = {}
     wanted = request.GET.get("grant", "")[:12]
-    if wanted.isdigit():
-        grants = {g.pk: g for g in ProductForm(programme=request.programme, user=request.user).grants}
-        if int(wanted) in grants:
-            initial["grant"] = int(wanted)
+    if wanted.isdigit() and int(wanted) in {g.pk for g in reportable_grants(request.user, request.programme)}:
+        initial["grant"] = int(wanted)
     return _product_form_page(request, None, initial)
 
 

@@ -468,7 +468,7 @@ def test_a_partner_records_and_corrects_a_distribution_with_the_grid(
     client = client_for(users[Role.PARTNER])
     address = url("reach_create", programme, product.pk)
     form = client.get(address, HTTP_ACCEPT_LANGUAGE="tg").content.decode()
-    assert form.count('inputmode="numeric" pattern="[0-9]*"') == 12
+    assert form.count('inputmode="numeric" pattern="[0-9]*" name="c-') == 12
     assert 'type="date"' in form and f'value="{timezone.localdate().isoformat()}"' in form
     assert f'value="{place("TJ-GB-VANJ-ROVAND").pk}"' in form and f'value="{place(ISFARA).pk}"' not in form
     response = client.post(address, reach_data(place("TJ-GB-VANJ-ROVAND")), HTTP_ACCEPT_LANGUAGE="tg")
