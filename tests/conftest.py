@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from hamkori.accounts.models import User
 from hamkori.core.roles import Role
@@ -48,6 +49,16 @@ def ensure_reference_data() -> None:
         loader.load(Place)
     if not Sector.objects.exists():
         seed_sectors(Sector)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the default language, whatever the test before it in this process asked for
+    (the test client runs each request's LocaleMiddleware in the test's own thread, which leaves the last
+    request's language active)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

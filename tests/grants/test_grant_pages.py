@@ -290,13 +290,20 @@ def _ru(client: Any, address: str, data: dict[str, Any]) -> tuple[int, str]:
     return response.status_code, response.content.decode()
 
 
+def ru(msgid: str, **params: Any) -> str:
+    """What a Russian reader gets for ``msgid`` (formatted with ``params``)."""
+    with translation.override("ru"):
+        text = gettext(msgid)
+    return text % params if params else text
+
+
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
         ({"amount-0": "-5", "amount-1": "12005"}, "The amount must be more than zero."),
         ({"amount-0": "0", "amount-1": "12000"}, "The amount must be more than zero."),
-        ({"amount-0": "6000.125", "amount-1": "5999.875"}, "has 2 decimal places"),
-        ({"amount-0": "6000"}, "The tranches add up to"),
+        ({"amount-0": "6000.125", "amount-1": "5999.875"}, "decimals"),
+        ({"amount-0": "6000"}, "sum"),
         ({"amount-0": "12000", "condition-0": "report:99"}, "Select a valid choice"),
     ],
 )
@@ -313,6 +320,10 @@ def test_bad_tranche_amounts_are_refused_in_words_and_nothing_is_saved(
             "The amount must be more than zero.": gettext("The amount must be more than zero."),
             "Select a valid choice": gettext("Select a valid choice. %(value)s is not one of the available choices.")
             % {"value": "report:99"},
+            "decimals": gettext("%(currency)s has %(places)s decimal places: %(amount)s has more.")
+            % {"currency": "TJS", "places": 2, "amount": "6000.125"},
+            "sum": gettext("The tranches add up to %(total)s %(currency)s; the grant is %(amount)s %(currency)s.")
+            % {"total": "6000.00", "currency": "TJS", "amount": "12000.00"},
         }.get(message, message)
     assert expected in html, html[:4000]
     assert state() == before
@@ -350,7 +361,7 @@ def test_a_tranche_cannot_be_released_before_its_condition_holds(
                 url("tranche_release", programme, grant.pk, tranche.pk),
                 {"paid_on": today, "paid_currency": "TJS", **extra},
             )
-            assert status == 422 and reason in html, extra
+            assert status == 422 and ru(reason) in html, extra
     assert state() == before
     awards.agreement_sign(actor=None, grant=grant, signed_on=timezone.localdate())
     awards.tranche_release(actor=None, tranche=first, paid_on=timezone.localdate())
@@ -360,13 +371,13 @@ def test_a_tranche_cannot_be_released_before_its_condition_holds(
         url("tranche_release", programme, grant.pk, second.pk),
         {"paid_on": today, "paid_currency": "TJS", "confirm": "1"},
     )
-    assert status == 422 and "Report 1 is not approved yet." in html
+    assert status == 422 and ru("Report %(n)s is not approved yet.", n=1) in html
     status, html = _ru(
         client,
         url("tranche_release", programme, grant.pk, first.pk),
         {"paid_on": today, "paid_currency": "TJS", "confirm": "1"},
     )
-    assert status == 422 and "This tranche was already released." in html
+    assert status == 422 and ru("This tranche was already released.") in html
     assert state() == before and Disbursement.objects.count() == 1
 
 
@@ -383,10 +394,16 @@ def test_a_wrong_currency_or_a_missing_rate_is_refused(
     assert status == 422 and invalid in html
     for extra in ({}, {"confirm": "1"}):
         status, html = _ru(client, address, {"paid_on": today.isoformat(), "paid_currency": "USD", **extra})
-        assert status == 422 and f"Enter the exchange rate of TJS to USD for {today.isoformat()} first." in html
+        wanted = ru(
+            "Enter the exchange rate of %(base)s to %(quote)s for %(day)s first.",
+            base="TJS",
+            quote="USD",
+            day=today.isoformat(),
+        )
+        assert status == 422 and wanted in html
     future = (today + dt.timedelta(days=5)).isoformat()
     status, html = _ru(client, address, {"paid_on": future, "paid_currency": "TJS", "confirm": "1"})
-    assert status == 422 and "A payment cannot be recorded before it is made." in html
+    assert status == 422 and ru("A payment cannot be recorded before it is made.") in html
     assert state() == before
 
 
@@ -415,10 +432,26 @@ def test_a_payment_in_another_currency_shows_the_rate_before_it_is_released(
 @pytest.mark.parametrize(
     ("spent", "message"),
     [
-        ("12.345", "TJS has 2 decimal places: 12.345 has more."),
-        ("-1", "The amount must be more than zero."),
-        ("abc", "Enter an amount, for example 1500 or 1500.50."),
-        ("0.01", "0.01 TJS is more than the 0.00 TJS released so far."),
+        (
+            "12.345",
+            ru(
+                "%(currency)s has %(places)s decimal places: %(amount)s has more.",
+                currency="TJS",
+                places=2,
+                amount="12.345",
+            ),
+        ),
+        ("-1", ru("The amount must be more than zero.")),
+        ("abc", ru("Enter an amount, for example 1500 or 1500.50.")),
+        (
+            "0.01",
+            ru(
+                "%(spent)s %(currency)s is more than the %(released)s %(currency)s released so far.",
+                spent="0.01",
+                currency="TJS",
+                released="0.00",
+            ),
+        ),
     ],
 )
 def test_bad_report_amounts_are_refused_and_nothing_is_saved(
