@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import Browser, Page, expect
 
 from hamkori.core.roles import Role
@@ -21,6 +22,13 @@ from tests.e2e.conftest import sign_in_ru
 from tests.e2e.test_phone_walk import OVERFLOW_JS, TABLES_JS
 from tests.factories import PASSWORD, TOTP_SECRET
 from tests.grants.conftest import approve, make_application, make_call
+
+
+def ru(msgid: str, **params: Any) -> str:
+    """What the Russian pages say for ``msgid``."""
+    with translation.override("ru"):
+        text = translation.gettext(msgid)
+    return text % params if params else text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -82,7 +90,7 @@ def test_staff_and_a_partner_move_a_grants_money_on_their_phones(
     fits(staff, "01-list")
     staff.locator("#grant-table").get_by_role("link", name=grant.number).click()
     expect(staff).to_have_url(re.compile(rf"{detail}$"))
-    expect(staff.locator("#step-tranche-1")).to_contain_text("The agreement is not signed yet.")
+    expect(staff.locator("#step-tranche-1")).to_contain_text(ru("The agreement is not signed yet."))
     fits(staff, "02-grant-awarded")
     staff.locator(f"#grant-actions a[href='{detail}tranches/']").click()
     amount_1, amount_2 = staff.locator("#id_amount-0"), staff.locator("#id_amount-1")
@@ -99,13 +107,13 @@ def test_staff_and_a_partner_move_a_grants_money_on_their_phones(
     fits(staff, "03-plan")
     staff.locator("#plan-form button[type=submit]").tap()
     expect(staff).to_have_url(re.compile(rf"{detail}$"))
-    expect(staff.locator("#step-tranche-2")).to_contain_text("report 1")
+    expect(staff.locator("#step-tranche-2")).to_contain_text(ru("released when report %(n)s is approved", n=1))
 
     # The signed agreement, then the first tranche, checked before it is released.
     staff.locator("#sign-link").tap()
     fits(staff, "04-sign")
     staff.locator("#sign-form button[type=submit]").tap()
-    expect(staff.locator("#step-agreement")).to_contain_text("Signed.")
+    expect(staff.locator("#step-agreement")).to_contain_text(ru("Signed."))
     staff.locator("#release-1").tap()
     expect(staff.locator("#id_paid_currency")).to_have_value("TJS")
     staff.locator("#id_reference").press_sequentially("Банк 0042")
@@ -117,7 +125,7 @@ def test_staff_and_a_partner_move_a_grants_money_on_their_phones(
     staff.locator("#confirm-button").tap()
     expect(staff).to_have_url(re.compile(rf"{detail}$"))
     expect(staff.locator("#step-tranche-1")).to_contain_text("Банк 0042")
-    expect(staff.locator("#step-tranche-2")).to_contain_text("Report 1 is not approved yet.")
+    expect(staff.locator("#step-tranche-2")).to_contain_text(ru("Report %(n)s is not approved yet.", n=1))
     fits(staff, "07-first-released")
 
     # The partner sends report 1 from her phone.
@@ -142,7 +150,7 @@ def test_staff_and_a_partner_move_a_grants_money_on_their_phones(
     staff.locator("#id_decision_0").check()  # approve
     fits(staff, "10-review")
     staff.locator("#review-form button[type=submit]").tap()
-    expect(staff.locator("#step-report-1")).to_contain_text("Approved")
+    expect(staff.locator("#step-report-1")).to_contain_text(ru("Approved"))
     staff.locator("#release-2").tap()
     staff.locator("#release-form button[type=submit]").tap()
     expect(staff.locator("#confirm-paid")).to_contain_text(re.compile(r"5\s000,00 TJS"))
