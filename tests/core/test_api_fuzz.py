@@ -49,7 +49,7 @@ from hamkori.programmes.models import Programme
 from hamkori.vault.services import PersonalData
 from tests.grants.conftest import approve, make_application, make_call
 
-EXAMPLES = 25
+EXAMPLES = 15
 #: Operations whose services refuse some schema-valid requests (codes of records that must exist,
 #: lifecycle steps, dates in order): 422 with field errors.
 BUSINESS_RULES = {

@@ -30,6 +30,7 @@ def ru(msgid: str, **params: Any) -> str:
         text = translation.gettext(msgid)
     return text % params if params else text
 
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("/tmp/shots/money")

@@ -262,7 +262,7 @@ def test_two_reviewers_one_conflict_then_screening_and_approval_on_a_phone(phone
     fits(staff)
     staff.locator("#decide-button").click()
     expect(staff.locator("#decision-outcome")).to_be_visible()
-    expect(staff.locator("#envelope-left")).to_contain_text("38000")
+    expect(staff.locator("#envelope-left")).to_contain_text(re.compile(r"38\s000,00 TJS"))
     shot(staff, "12-staff-approved")
     fits(staff)
     application.refresh_from_db()
