@@ -182,7 +182,8 @@ def test_signed_in_pages_have_no_english_left(
     users: dict[str, User], programme: Programme, lang: str, name: str, url: Any
 ) -> None:
     client = client_in(lang, users[Role.ADMIN])
-    data = (*place_aliases("TJ-GB"), programme.code)  # the programme's code shows in the audit log's details
+    # The programme's code and its title as it was recorded (test data, in English) show in the audit log's details.
+    data = (*place_aliases("TJ-GB"), programme.code, programme.title_en)
     assert_no_english(url(programme), get_page(client, url(programme)), lang, data)
 
 

@@ -110,6 +110,7 @@ def fits(page: Page) -> None:
 
 
 def big_enough(locator: Any) -> None:
+    locator.page.wait_for_load_state("load")  # measured once the page and its stylesheet have loaded
     box = locator.bounding_box()
     assert box is not None and box["height"] >= 44 and box["width"] <= 360, box
 

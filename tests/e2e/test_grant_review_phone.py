@@ -131,6 +131,7 @@ def fits(page: Page) -> None:
 
 
 def big_enough(locator: Any, height: int = 44) -> None:
+    locator.page.wait_for_load_state("load")  # measured once the page and its stylesheet have loaded
     box = locator.bounding_box()
     assert box is not None and box["height"] >= height and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
 
