@@ -40,6 +40,7 @@ urlpatterns = [
     path("p/<slug:code>/grants/", include("hamkori.grants.urls_calls")),
     path("p/<slug:code>/grants/", include("hamkori.grants.urls_reviews")),
     path("p/<slug:code>/grants/", include("hamkori.grants.urls_money")),
+    path("p/<slug:code>/grants/", include("hamkori.grants.urls_attachments")),
     path("p/<slug:code>/campaigns/", include("hamkori.grants.urls_campaigns")),
     path("apply/", include("hamkori.grants.urls_public")),
     path("public/", include(concern_public_urls)),

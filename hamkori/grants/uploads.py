@@ -12,6 +12,11 @@ thumbnail.
 
 A product and its picture are saved together (:func:`product_record`): if either is refused, nothing is
 written and nothing is left on disk.
+
+An application's attachments (a letter of support, a plan, a photo of the site) are kept the same way
+(:func:`application_file_upload`, :func:`application_file_delete`, :func:`application_file_opened`): at most
+:data:`MAX_APPLICATION_FILES` per application, added or removed only while it is a draft or changes were
+requested, by whoever may change it.
 """
 
 from __future__ import annotations
@@ -26,18 +31,25 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image
 
+from hamkori.access.policy import ALLOW, Decision, decide, enforce, rule
 from hamkori.core import audit
 from hamkori.events.uploads import IMAGE_EXTENSIONS, Received, Upload, keep_on_commit, receive
 from hamkori.grants import campaigns
-from hamkori.grants.models import CampaignProduct, GrantFile
+from hamkori.grants.models import Application, ApplicationStatus, CampaignProduct, GrantFile
 from hamkori.programmes.models import Programme
 
 __all__ = [
+    "APPLICATION_EXTENSIONS",
+    "MAX_APPLICATION_FILES",
     "PRODUCT_EXTENSIONS",
     "THUMB_SIZE",
     "Upload",
+    "application_file_delete",
+    "application_file_opened",
+    "application_file_upload",
     "files_dir",
     "is_image",
     "product_file_opened",
@@ -48,6 +60,12 @@ __all__ = [
 
 #: What a product's picture or file may be: a photo or a PDF.
 PRODUCT_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "pdf")
+#: What an application's attachment may be: a document or a photo.
+APPLICATION_EXTENSIONS = ("pdf", "docx", "odt", "txt", "jpg", "jpeg", "png", "webp")
+#: How many files an application keeps at most.
+MAX_APPLICATION_FILES = 10
+#: While an application is in one of these statuses its attachments may be added or removed.
+ATTACHABLE = (ApplicationStatus.DRAFT, ApplicationStatus.CHANGES)
 #: The longest side of a picture's small copy, in pixels.
 THUMB_SIZE = 480
 
@@ -203,3 +221,93 @@ def product_file_opened(*, actor: Any, product: CampaignProduct, thumbnail: bool
         summary={"file": str(file.key), "thumbnail": path == small},
     )
     return path
+
+
+# --- An application's attachments ---------------------------------------------------------------------
+@rule("application.file.view")
+def file_view_rule(user: Any, application: Application) -> Decision:
+    """Opening an application's attachments (letters, plans, photos: they may name the applicant and others):
+    whoever may change it (the lead organisation, the supporting partner) and its reviewers, never a blind
+    call's reviewer; another organisation working in the same district reads the proposal, not its files."""
+    identity = decide(user, "application.view_identity", application)
+    if not identity:
+        return identity
+    if decide(user, "application.change", application):
+        return ALLOW
+    if application.reviews.filter(reviewer=user).exists():
+        return ALLOW
+    return Decision(
+        False,
+        _(
+            "Only the lead organisation, the organisation that supports this applicant and its reviewers can open its files."
+        ),
+    )
+
+
+def _attachable(application: Application) -> None:
+    if application.status not in ATTACHABLE:
+        raise ValidationError(
+            {"file": [_("Files can be added or removed only while the application is a draft or changes were asked.")]}
+        )
+
+
+@transaction.atomic
+def application_file_upload(*, actor: Any, application: Application, upload: Upload) -> GrantFile:
+    """Check and keep one attachment of ``application``. Refused with nothing stored (``ValidationError`` on
+    ``file``): the application submitted or decided, already :data:`MAX_APPLICATION_FILES` files, an
+    extension not accepted, too large, empty, or content that is not what the extension says."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    enforce(actor, "application.change", application)
+    _attachable(application)
+    if GrantFile.objects.filter(application=application).count() >= MAX_APPLICATION_FILES:
+        raise ValidationError({"file": [_("An application keeps at most %(n)s files.") % {"n": MAX_APPLICATION_FILES}]})
+    received = receive(upload, extensions=APPLICATION_EXTENSIONS, base=files_dir())
+    try:
+        record = GrantFile.objects.create(
+            programme_id=application.programme_id,
+            application=application,
+            name=received.name,
+            extension=received.extension,
+            size=received.size,
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+            uploaded_at=timezone.now(),
+        )
+        audit.record(
+            actor=actor,
+            action="application.file.upload",
+            obj=application,
+            summary={"file": str(record.key), "extension": received.extension, "size": received.size},
+        )
+    except BaseException:
+        received.discard()
+        raise
+    keep_on_commit(received.path, stored_path(record.key))
+    return record
+
+
+@transaction.atomic
+def application_file_delete(*, actor: Any, file: GrantFile) -> None:
+    """Remove an attachment (its bytes once the transaction commits), while the application may still change."""
+    if file.application_id is None:
+        raise GrantFile.DoesNotExist
+    application = Application.objects.select_for_update().get(pk=file.application_id)
+    enforce(actor, "application.change", application)
+    _attachable(application)
+    summary = {"file": str(file.key), "extension": file.extension, "size": file.size}
+    _forget(file)
+    audit.record(actor=actor, action="application.file.delete", obj=application, summary=summary)
+
+
+def application_file_opened(*, actor: Any, file: GrantFile) -> Path:
+    """The path to stream an attachment from, audited as a download (the view decided who may see it)."""
+    application = file.application
+    if application is None:
+        raise GrantFile.DoesNotExist
+    enforce(actor, "application.file.view", application)
+    audit.record(
+        actor=actor,
+        action="application.file.download",
+        obj=application,
+        summary={"file": str(file.key), "extension": file.extension},
+    )
+    return stored_path(file.key)

@@ -34,7 +34,7 @@ from hamkori.concerns.selectors import visible_concerns
 from hamkori.concerns.views import vocabulary_page
 from hamkori.core.roles import FIELD_ROLES
 from hamkori.events.services import programme_zone
-from hamkori.grants import applications, calls
+from hamkori.grants import applications, calls, uploads
 from hamkori.grants.applications import EDITABLE
 from hamkori.grants.calls import call_is_open
 from hamkori.grants.forms_calls import (
@@ -505,6 +505,11 @@ def application_edit(request: ProgrammeRequest, application_id: int) -> HttpResp
 
 
 # --- An application's page -------------------------------------------------------------------------------
+def _files_of(user: Any, application: Application) -> dict[str, Any]:
+    shown = bool(decide(user, "application.file.view", application))
+    return {"show_files": shown, "files": list(application.files.order_by("uploaded_at", "id")) if shown else []}
+
+
 def _detail_context(request: ProgrammeRequest, application: Application, **extra: Any) -> dict[str, Any]:
     user = request.user
     call = application.call
@@ -546,6 +551,12 @@ def _detail_context(request: ProgrammeRequest, application: Application, **extra
         "withdraw_form": WithdrawForm(),
         "status_errors": [],
         "reasons_shown": application.status in (*DECIDED, ApplicationStatus.CHANGES) and application.decision_reason,
+        # Attachments: for those who may open them (never a blind call's reviewers: they may name the applicant).
+        **_files_of(user, application),
+        "may_attach": may_change and application.status in EDITABLE,
+        "max_files": uploads.MAX_APPLICATION_FILES,
+        "file_accept": ",".join("." + e for e in uploads.APPLICATION_EXTENSIONS),
+        "upload_problem": "",
         "panels": [
             render_to_string(panel.template, {**panel.context, "application": application}, request=request)
             for panel in application_panels(user, application)
