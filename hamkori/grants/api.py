@@ -589,6 +589,24 @@ def _concerns(user: Any, programme: Programme, references: list[str]) -> list[Co
     return [found[ref] for ref in wanted]
 
 
+def programme_records(
+    request: HttpRequest, model: Any, action: str, programme: str, call: int | None, status: Any, district: str
+) -> QuerySet[Any]:
+    """A programme's applications or grants the user may see (the registry's ``action`` on the programme, then
+    ``visible_to``), filtered by a call's id, a status and a place code, latest first."""
+    user = request.user
+    prog = get_for_user(user, Programme, code=programme[:40])
+    require_decision(user, action, prog)
+    found = model.objects.visible_to(user).filter(programme=prog)
+    if call is not None:
+        found = found.filter(call_id=call)
+    if status:
+        found = found.filter(status=status.value)
+    if district:
+        found = found.filter(under_code_q("district", district.strip()[:80]))
+    return found.order_by("-created_at", "-pk")
+
+
 @router.get("/applications", response=responses({200: list[ApplicationOut]}))
 @paginate(Page, max_limit=MAX_PAGE)
 @api_errors
@@ -601,17 +619,8 @@ def list_applications(
 ) -> QuerySet[Application]:
     """The programme's applications you may see (a partner: those of her districts), latest first. Filter by
     a call's id, ``status`` and a place code (``district``)."""
-    user = request.user
-    prog = get_for_user(user, Programme, code=programme[:40])
-    require_decision(user, "application.view", prog)
-    found = Application.objects.visible_to(user).filter(programme=prog)
-    if call is not None:
-        found = found.filter(call_id=call)
-    if status:
-        found = found.filter(status=status.value)
-    if district:
-        found = found.filter(under_code_q("district", district.strip()[:80]))
-    return _applications(found.order_by("-created_at", "-pk"))
+    found = programme_records(request, Application, "application.view", programme, call, status, district)
+    return _applications(found)
 
 
 @router.get("/applications/{int:application_id}", response=responses({200: ApplicationDetailOut}))

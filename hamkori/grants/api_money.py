@@ -24,7 +24,7 @@ from hamkori.access.policy import get_for_user
 from hamkori.concerns.api_actions import OrganisationOut
 from hamkori.core.api_errors import MAX_ID, api_errors, responses
 from hamkori.grants import awards
-from hamkori.grants.api import GrantCurrency, MoneyOut, amount_text, applicant_of, local, money
+from hamkori.grants.api import GrantCurrency, MoneyOut, amount_text, applicant_of, local, money, programme_records
 from hamkori.grants.models import (
     ZERO,
     Grant,
@@ -33,9 +33,7 @@ from hamkori.grants.models import (
     Tranche,
     TrancheStatus,
 )
-from hamkori.people.api import MAX_PAGE, Page, require_decision
-from hamkori.places.models import under_code_q
-from hamkori.programmes.models import Programme
+from hamkori.people.api import MAX_PAGE, Page
 
 router = Router(tags=["grants"])
 
@@ -301,17 +299,7 @@ def list_grants(
 ) -> QuerySet[Grant]:
     """The programme's grants you may see (a partner: those of her districts), latest first, with what was
     released. Filter by a call's id, ``status`` and a place code (``district``)."""
-    user = request.user
-    prog = get_for_user(user, Programme, code=programme[:40])
-    require_decision(user, "grant.view", prog)
-    found = Grant.objects.visible_to(user).filter(programme=prog)
-    if call is not None:
-        found = found.filter(call_id=call)
-    if status:
-        found = found.filter(status=status.value)
-    if district:
-        found = found.filter(under_code_q("district", district.strip()[:80]))
-    return _grants(found.order_by("-created_at", "-pk"))
+    return _grants(programme_records(request, Grant, "grant.view", programme, call, status, district))
 
 
 @router.get("/{int:grant_id}", response=responses({200: GrantDetailOut}))
