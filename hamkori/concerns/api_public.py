@@ -22,8 +22,7 @@ from hamkori.concerns.intake import (
     CONTACT_FIELDS,
     PublicReceipt,
     RateDecision,
-    concern_submit_public,
-    public_lookup,
+    concern_submit_public_by_code,
     public_receipt,
     rate_hit,
     receipt_of,
@@ -112,27 +111,25 @@ _API_FIELDS = {form: f"contact.{form.removeprefix('contact_')}" for form in CONT
 def submit_concern(request: HttpRequest, payload: ConcernIn) -> Any:
     """Report a concern to a programme that accepts reports from the public. Answers 201 with the
     receipt code and the public status; the same ``client_id`` again answers 200 with the same code."""
-    # The count and the location in one statement; counted with the concern, if one is made.
-    decision, programme, district = public_lookup("submit", client_ip(request), payload.programme, payload.district)
-    if not decision.allowed:
-        return _too_many(decision)
     contact = payload.contact
     try:
-        concern, created = concern_submit_public(
-            programme=programme,
-            district=district,
+        decision, concern, created = concern_submit_public_by_code(
+            address=client_ip(request),
+            programme_code=payload.programme,
+            district_code=payload.district,
             description=payload.description,
             location_text=payload.location_text,
             language=payload.language.value,
             intake_key=payload.client_id,
             contact=PersonalData(full_name=contact.name, phone=contact.phone, email=contact.email) if contact else None,
             contact_consent=payload.contact_consent,
-            counted=decision,
         )
     except ValidationError as exc:
         raise ValidationError(
             {_API_FIELDS.get(field, field): messages for field, messages in exc.message_dict.items()}
         ) from None
+    if concern is None:
+        return _too_many(decision)
     return Status(201 if created else 200, _out(receipt_of(concern)))
 
 

@@ -32,6 +32,7 @@ import re
 import secrets
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -42,6 +43,7 @@ from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import sql as psycopg_sql
 
 from hamkori.concerns.models import Concern, ConcernEvent, IntakeRate, PublicStatus, Source, Status, TextLanguage
 from hamkori.concerns.services import clean_text, reference_for, resolve_merged
@@ -113,7 +115,11 @@ def accepting_programmes() -> list[Programme]:
     return programmes
 
 
-_RATE_SUM = "SELECT COALESCE(SUM(hits), 0) AS hits FROM {table} WHERE key >= %s AND key < %s AND expires = %s"
+def _rate_sum_sql() -> str:
+    """The count of a client's window: the sum of its shard rows, found by their exact keys (an index
+    look-up whatever the database's collation; a range of keys would depend on how it orders ``:``)."""
+    marks = ", ".join(["%s"] * RATE_SHARDS)
+    return f"SELECT COALESCE(SUM(hits), 0) AS hits FROM {_rate_table()} WHERE key IN ({marks}) AND expires = %s"  # noqa: S608
 
 
 def _lookup_sql() -> str:
@@ -126,7 +132,7 @@ def _lookup_sql() -> str:
     return (
         f"SELECT r.hits, p.{qn('id')}, p.{qn('code')}, p.{qn('public_reports')}, pl.{qn('id')}, "  # noqa: S608
         f"pc.{qn('id')}, pc.{qn('code')}, pc.{qn('name_tg')}, pc.{qn('name_ru')}, pc.{qn('name_en')} "
-        f"FROM ({_RATE_SUM.format(table=_rate_table())}) r "
+        f"FROM ({_rate_sum_sql()}) r "
         f"LEFT JOIN {qn(p.db_table)} p ON p.{qn('code')} = %s "
         f"LEFT JOIN {qn(pc.db_table)} pc ON pc.{qn('code')} = %s "
         f"LEFT JOIN {qn(pl.db_table)} pl ON pl.{qn(pl.get_field('programme').column)} = p.{qn('id')} "
@@ -151,7 +157,7 @@ def public_lookup(
     only the fields read here; others load when read."""
     rate, key, expires, now = _rate_window(scope, address)
     with connection.cursor() as cursor:
-        cursor.execute(_lookup_sql(), [key, key[:-1] + ";", expires, programme_code[:100], district_code[:100]])
+        cursor.execute(_lookup_sql(), [*_rate_keys(key), expires, programme_code[:100], district_code[:100]])
         row = cursor.fetchone()
     decision = RateDecision(row[0] < rate.count, expires - now, key, expires)
     if row[1] is None:
@@ -220,18 +226,8 @@ def concern_submit_public(
         ).exists()
     ):
         errors["district"] = [_("Choose a district from the list.")]
-    try:
-        description = clean_text(description, field="description")
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        location_text = clean_text(location_text, field="location_text", required=False, limit=LOCATION_LIMIT)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if language not in TextLanguage.values:
-        errors["language"] = [_("Choose a language from the list.")]
-    if not isinstance(intake_key, uuid.UUID):
-        errors["client_id"] = [_("The form has expired: please send it again.")]
+    text_errors, description, location_text = _checked_text(description, location_text, language, intake_key)
+    errors.update(text_errors)
     try:
         personal = _validate_contact(contact, contact_consent)
     except ValidationError as exc:
@@ -251,18 +247,19 @@ def concern_submit_public(
             created_at=timezone.now(),
         )
         return decoy, True
+    written = None
     if connection.vendor == "postgresql" and personal is None and counted is not None:
-        concern, created = _record_in_one_statement(
-            programme=programme,
-            district=district,
+        written = _record_in_one_statement(
+            programme_code=programme.code,
+            district_code=district.code,
             description=description,
             location_text=location_text,
             language=language,
             intake_key=intake_key,
             counted=counted,
         )
-    else:
-        concern, created = _record(
+    if written is None:  # SQLite, contact details for the vault, or no rate counted
+        written = _record(
             programme=programme,
             district=district,
             description=description,
@@ -272,9 +269,89 @@ def concern_submit_public(
             personal=personal,
             counted=counted,
         )
+    concern, created = written
     if created:
         transaction.on_commit(seal_now_and_then)  # now, unless a caller's transaction is still open
     return concern, created
+
+
+def _checked_text(
+    description: str, location_text: str, language: str, intake_key: Any
+) -> tuple[dict[str, list[str]], str, str]:
+    """The errors of a submission's own fields (nothing read from the database), and its cleaned texts."""
+    errors: dict[str, list[str]] = {}
+    try:
+        description = clean_text(description, field="description")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        location_text = clean_text(location_text, field="location_text", required=False, limit=LOCATION_LIMIT)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if language not in TextLanguage.values:
+        errors["language"] = [_("Choose a language from the list.")]
+    if not isinstance(intake_key, uuid.UUID):
+        errors["client_id"] = [_("The form has expired: please send it again.")]
+    return errors, description, location_text
+
+
+def concern_submit_public_by_code(
+    *,
+    address: str | None,
+    programme_code: str,
+    district_code: str,
+    description: str,
+    location_text: str = "",
+    language: str,
+    intake_key: uuid.UUID,
+    contact: PersonalData | None = None,
+    contact_consent: bool = False,
+) -> tuple[RateDecision, Concern | None, bool]:
+    """:func:`concern_submit_public` for a programme and district named by their codes, from a client
+    ``address`` under the intake's rate: ``(decision, concern, created)``, the concern None when the
+    rate refused it. The intake's hot path (``POST /api/public/concerns``, ``benchmarks/intake_load.py``).
+
+    On PostgreSQL a submission without contact details whose own fields pass their checks is ONE
+    prepared statement (the rate, the programme and district, the concern, its reference, its first
+    timeline row and the count: :func:`_pg_submit_statement`). Everything else takes the general way,
+    which also says what is wrong: :func:`public_lookup`, then :func:`concern_submit_public`."""
+    personal_given = contact is not None and any(
+        (contact.full_name.strip(), contact.phone.strip(), contact.email.strip())
+    )
+    if connection.vendor == "postgresql" and not personal_given:
+        errors, text, where = _checked_text(description, location_text, language, intake_key)
+        if not errors:
+            rate, prefix, expires, now = _rate_window("submit", address)
+            decision = RateDecision(True, expires - now, prefix, expires)
+            written = _record_in_one_statement(
+                programme_code=programme_code,
+                district_code=district_code,
+                description=text,
+                location_text=where,
+                language=language,
+                intake_key=intake_key,
+                counted=decision,
+                limit=rate.count,
+            )
+            if written is not None:
+                if written[1]:
+                    transaction.on_commit(seal_now_and_then)
+                return decision, *written
+    decision, programme, district = public_lookup("submit", address, programme_code, district_code)
+    if not decision.allowed:
+        return decision, None, False
+    concern, created = concern_submit_public(
+        programme=programme,
+        district=district,
+        description=description,
+        location_text=location_text,
+        language=language,
+        intake_key=intake_key,
+        contact=contact,
+        contact_consent=contact_consent,
+        counted=decision,
+    )
+    return decision, concern, created
 
 
 def _reference_sql() -> str:
@@ -315,58 +392,159 @@ def _insert_ignoring_conflicts(obj: Concern | ConcernEvent) -> int | None:
     return int(row[0])
 
 
-def _pg_record_sql() -> tuple[str, list[Any], list[Any]]:
-    """PostgreSQL: the concern, its reference, the timeline's first row and the rate count in ONE
-    statement (data-modifying CTEs), so a submission is one round trip and one implicit transaction:
-    nothing is held between statements. The concern's id is drawn first (``nextval``) so that its
-    reference (``C-000123``, as :func:`~hamkori.concerns.services.reference_for`) goes in the same
-    insert. Returns the SQL and the concern's and the event's fields whose values are parameters."""
-    key = ("pg-record", "")
-    if key not in _INSERT_SQL:
-        qn = connection.ops.quote_name
-        concern_meta, event_meta = Concern._meta, ConcernEvent._meta
-        c_fields = [f for f in concern_meta.concrete_fields if f.attname not in ("id", "reference")]
-        e_fields = [f for f in event_meta.concrete_fields if f.attname not in ("id", "concern_id", "to_status")]
-        table = qn(concern_meta.db_table)
-        reference = "'C-' || CASE WHEN n.id < 1000000 THEN lpad(n.id::text, 6, '0') ELSE n.id::text END"
-        sql = (
-            f"WITH n AS (SELECT nextval(pg_get_serial_sequence('{concern_meta.db_table}', 'id')) AS id), "  # noqa: S608
-            f"c AS (INSERT INTO {table} ({qn('id')}, {qn('reference')}, "
-            f"{', '.join(qn(f.column) for f in c_fields)}) "
-            f"SELECT n.id, {reference}, {', '.join(['%s'] * len(c_fields))} FROM n "
-            f"ON CONFLICT DO NOTHING RETURNING {qn('id')}, {qn('status')}), "
-            f"e AS (INSERT INTO {qn(event_meta.db_table)} ({qn('concern_id')}, {qn('to_status')}, "
-            f"{', '.join(qn(f.column) for f in e_fields)}) "
-            f"SELECT c.{qn('id')}, c.{qn('status')}, {', '.join(['%s'] * len(e_fields))} FROM c), "
-            f"r AS ({_rate_count_sql()}) "
-            f"SELECT {qn('id')} FROM c"
-        )
-        _INSERT_SQL[key] = (sql, [c_fields, e_fields])
-    sql, (c_fields, e_fields) = _INSERT_SQL[key]
-    return sql, c_fields, e_fields
+#: PostgreSQL statements this module has prepared, per database connection (a prepared statement lives
+#: as long as its session; a new connection prepares again).
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+#: Above any real rate: the submission was already checked against the rate by its caller.
+_NO_LIMIT = 2**62
 
 
-def _pg_record(concern: Concern, counted: RateDecision) -> bool:
-    """Write ``concern`` (with its reference, first timeline row and the rate count) in one statement;
-    False when a unique constraint already holds its client id or receipt code."""
-    sql, c_fields, e_fields = _pg_record_sql()
-    event = ConcernEvent(actor=None, kind=ConcernEvent.Kind.CREATED)
-    params = [f.get_db_prep_save(f.pre_save(concern, True), connection) for f in c_fields]
-    params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in e_fields]
-    params += _rate_count_params(counted)
+def _execute_prepared(cursor: Any, sql: str, types: list[str], params: list[Any]) -> None:
+    """PostgreSQL: run ``sql`` (placeholders ``$1`` … ``$n`` of these types) as a prepared statement of
+    this connection, planned once per connection instead of once per request (the intake's largest
+    cost in the database after parsing its answer). Prepared on first use; ``PREPARE`` outlives a
+    rolled-back transaction, so a connection keeps it until it closes. (A transaction-pooling proxy such
+    as PgBouncer in transaction mode would need its prepared-statement support.)"""
+    name = "hamkori_" + hashlib.sha256(sql.encode()).hexdigest()[:16]
+    prepared = _PREPARED.setdefault(connection.connection, set())
+    if name not in prepared:
+        cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {sql}")
+        prepared.add(name)
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+
+
+@dataclass(frozen=True)
+class _Submit:
+    """The one statement of a PostgreSQL submission, and the fields whose values are its parameters."""
+
+    sql: str
+    types: list[str]
+    concern_fields: list[Any]
+    event_fields: list[Any]
+
+
+_SUBMIT: list[_Submit] = []
+
+#: A public submission's own values; every other column is the same for every public submission.
+_PER_SUBMISSION = {"description", "language", "location_text", "intake_key", "receipt_code"}
+
+
+def _varies(field: Any) -> bool:
+    """Whether a column's value differs from one public submission to the next: its own values, and
+    anything drawn when saved (a callable default, ``auto_now``)."""
+    drawn = field.has_default() and callable(field.default)
+    return field.attname in _PER_SUBMISSION or drawn or getattr(field, "auto_now", False)
+
+
+def _pg_submit_statement() -> _Submit:
+    """PostgreSQL: a whole public submission in ONE statement of data-modifying CTEs:
+    - ``look``: the programme (by its code, accepting public reports) and the district (by its place code,
+      one of its locations), and the client's count in the window under the limit; no row otherwise;
+    - ``n``, ``c``: the concern's id drawn first (``nextval``) so that its reference (``C-000123``, as
+      :func:`~hamkori.concerns.services.reference_for`) goes in the same insert; ``ON CONFLICT DO
+      NOTHING``, so the unique client id and receipt code decide;
+    - ``e``: the timeline's first row; ``r``: the rate count (when ``look`` found its row).
+    It answers one row: the concern's id (NULL on a conflict) and the district's columns (NULL when
+    ``look`` found nothing). One round trip, one implicit transaction, nothing held between statements.
+    Columns come from the models' meta, so a new field is written without touching this: its value is a
+    parameter when :func:`_varies`, otherwise the value every public submission has, written into the
+    statement once (as SQL literals, from :func:`_new_public_concern` and the timeline's first row, never
+    from input)."""
+    if _SUBMIT:
+        return _SUBMIT[0]
+    qn = connection.ops.quote_name
+    concern_meta, event_meta = Concern._meta, ConcernEvent._meta
+    c_fields = [
+        f for f in concern_meta.concrete_fields if f.attname not in ("id", "reference", "programme_id", "district_id")
+    ]
+    e_fields = [f for f in event_meta.concrete_fields if f.attname not in ("id", "concern_id", "to_status")]
+    samples = ((c_fields, _new_public_concern()), (e_fields, _first_event()))
+    p, pl, pc = Programme._meta, ProgrammeLocation._meta, Place._meta
+    types: list[str] = []
+
+    def mark(db_type: str) -> str:
+        types.append(db_type)
+        return f"${len(types)}"
+
+    def of(field: Any) -> str:
+        return str(field.db_type(connection))
+
+    def value(field: Any, sample: Any) -> str:
+        if _varies(field):
+            return mark(of(field))
+        constant = field.get_db_prep_save(field.pre_save(sample, True), connection)
+        return f"{psycopg_sql.Literal(constant).as_string(connection.connection)}::{of(field)}"
+
+    key_type = of(IntakeRate._meta.get_field("key"))
+    programme_code, district_code = mark(of(p.get_field("code"))), mark(of(pc.get_field("code")))
+    shard_keys, expires, limit, count_key = mark(f"{key_type}[]"), mark("bigint"), mark("bigint"), mark(key_type)
+    concern_values, event_values = (", ".join(value(f, sample) for f in fields) for fields, sample in samples)
+    rate, table = _rate_table(), qn(concern_meta.db_table)
+    reference = "'C-' || CASE WHEN n.id < 1000000 THEN lpad(n.id::text, 6, '0') ELSE n.id::text END"
+    sql = (  # names from the models' meta, never from input
+        f"WITH look AS (SELECT p.{qn('id')} AS programme_id, pc.{qn('id')} AS place_id, "  # noqa: S608
+        f"pc.{qn('code')} AS code, pc.{qn('name_tg')} AS name_tg, pc.{qn('name_ru')} AS name_ru, "
+        f"pc.{qn('name_en')} AS name_en "
+        f"FROM {qn(p.db_table)} p JOIN {qn(pc.db_table)} pc ON pc.{qn('code')} = {district_code} "
+        f"JOIN {qn(pl.db_table)} pl ON pl.{qn(pl.get_field('programme').column)} = p.{qn('id')} "
+        f"AND pl.{qn(pl.get_field('place').column)} = pc.{qn('id')} "
+        f"WHERE p.{qn('code')} = {programme_code} AND p.{qn('public_reports')} "
+        f"AND (SELECT COALESCE(SUM(hits), 0) FROM {rate} WHERE key = ANY({shard_keys}) AND expires = {expires}) "
+        f"< {limit}), "
+        f"n AS (SELECT nextval(pg_get_serial_sequence('{concern_meta.db_table}', 'id')) AS id FROM look), "
+        f"c AS (INSERT INTO {table} ({qn('id')}, {qn('reference')}, {qn('programme_id')}, {qn('district_id')}, "
+        f"{', '.join(qn(f.column) for f in c_fields)}) "
+        f"SELECT n.id, {reference}, look.programme_id, look.place_id, {concern_values} FROM n, look "
+        f"ON CONFLICT DO NOTHING RETURNING {qn('id')}, {qn('status')}), "
+        f"e AS (INSERT INTO {qn(event_meta.db_table)} ({qn('concern_id')}, {qn('to_status')}, "
+        f"{', '.join(qn(f.column) for f in e_fields)}) "
+        f"SELECT c.{qn('id')}, c.{qn('status')}, {event_values} FROM c), "
+        f"r AS (INSERT INTO {rate} (key, expires, hits) SELECT {count_key}, {expires}, 1 FROM look "
+        f"ON CONFLICT (key) DO UPDATE SET hits = CASE WHEN {rate}.expires = excluded.expires "
+        f"THEN {rate}.hits + 1 ELSE 1 END, expires = excluded.expires) "
+        f"SELECT (SELECT {qn('id')} FROM c), look.* FROM (SELECT 1) one LEFT JOIN look ON true"
+    )
+    _SUBMIT.append(_Submit(sql, types, [f for f in c_fields if _varies(f)], [f for f in e_fields if _varies(f)]))
+    return _SUBMIT[0]
+
+
+def _first_event() -> ConcernEvent:
+    """A public submission's first timeline row (its concern and status are the insert's)."""
+    return ConcernEvent(actor=None, kind=ConcernEvent.Kind.CREATED)
+
+
+def _pg_submit(
+    concern: Concern, programme_code: str, district_code: str, counted: RateDecision, limit: int
+) -> tuple[bool, Place | None]:
+    """Write ``concern`` (its reference, first timeline row, the rate count) with the programme and district
+    of these codes, in one prepared statement: ``(written, district)``. ``district`` is None (nothing
+    written, nothing counted) when the programme does not take public reports there or the client's
+    count has reached ``limit``; ``written`` is False when a unique constraint already holds the
+    concern's client id or receipt code."""
+    statement = _pg_submit_statement()
+    event = _first_event()
+    params = [programme_code[:100], district_code[:100], _rate_keys(counted.key), counted.expires, limit]
+    params += _rate_count_params(counted)[:1]
+    params += [f.get_db_prep_save(f.pre_save(concern, True), connection) for f in statement.concern_fields]
+    params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in statement.event_fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        _execute_prepared(cursor, statement.sql, statement.types, params)
         row = cursor.fetchone()
-    if row is None:
-        return False
-    concern.pk = row[0]
+    if row[1] is None:
+        return False, None
+    district = _from_db(Place, ["id", "code", "name_tg", "name_ru", "name_en"], row[2:7])
+    if row[0] is None:
+        return False, district
+    concern.pk, concern.programme_id, concern.district = row[0], row[1], district
     concern.reference = reference_for(concern.pk)
     concern._state.adding = False
     concern._state.db = connection.alias
-    return True
+    return True, district
 
 
 def _new_public_concern(**values: Any) -> Concern:
+    """A public submission's concern with ``values``: what nobody submitting can choose is set here."""
     return Concern(
         reference="~" + secrets.token_hex(8),
         source=Source.PUBLIC,
@@ -380,25 +558,27 @@ def _new_public_concern(**values: Any) -> Concern:
 
 def _record_in_one_statement(
     *,
-    programme: Programme,
-    district: Place,
+    programme_code: str,
+    district_code: str,
     description: str,
     location_text: str,
     language: str,
     intake_key: uuid.UUID,
     counted: RateDecision,
-) -> tuple[Concern, bool]:
-    """:func:`_record` on PostgreSQL for a submission without contact details: one statement."""
+    limit: int = _NO_LIMIT,
+) -> tuple[Concern, bool] | None:
+    """:func:`_record` on PostgreSQL for a submission without contact details: one statement (a second
+    only to draw another receipt code, or to find the concern a replayed client id made). None when
+    the programme does not take public reports in that district, or the client's count reached
+    ``limit``: nothing was written."""
     for _attempt in range(_CODE_ATTEMPTS):
         concern = _new_public_concern(
-            programme=programme,
-            description=description,
-            language=language,
-            district=district,
-            location_text=location_text,
-            intake_key=intake_key,
+            description=description, language=language, location_text=location_text, intake_key=intake_key
         )
-        if _pg_record(concern, counted):
+        written, district = _pg_submit(concern, programme_code, district_code, counted, limit)
+        if district is None:
+            return None
+        if written:
             return concern, True
         existing = _replay(intake_key)
         if existing is not None:  # the same form again (it was counted by the statement)
@@ -561,6 +741,11 @@ def _rate_count_sql() -> str:
     )
 
 
+def _rate_keys(prefix: str) -> list[str]:
+    """A client's shard rows of a window (``submit:<digest>:0`` … ``:7``)."""
+    return [f"{prefix}{shard}" for shard in range(RATE_SHARDS)]
+
+
 def _rate_count_params(decision: RateDecision) -> list[Any]:
     return [decision.key + str(secrets.randbelow(RATE_SHARDS)), decision.expires]
 
@@ -581,7 +766,7 @@ def rate_check(scope: str, address: str | None) -> RateDecision:
     invalid requests writes nothing."""
     rate, key, expires, now = _rate_window(scope, address)
     with connection.cursor() as cursor:
-        cursor.execute(_RATE_SUM.format(table=_rate_table()), [key, key[:-1] + ";", expires])
+        cursor.execute(_rate_sum_sql(), [*_rate_keys(key), expires])
         row = cursor.fetchone()
     return RateDecision((row[0] if row else 0) < rate.count, expires - now, key, expires)
 
@@ -633,38 +818,60 @@ def _digest(rows: list[tuple[Any, ...]]) -> str:
     return sha.hexdigest()
 
 
+def _sealed_through() -> int:
+    """The last concern id the seals have read (every concern up to it is sealed, if public)."""
+    last = (
+        AuditEvent.objects.filter(action=SEAL_ACTION)
+        .order_by("-occurred_at", "-pk")
+        .values_list("summary", flat=True)
+        .first()
+    ) or {}
+    return int(last.get("scanned_through", last.get("through_id", 0)))
+
+
 @transaction.atomic
-def seal_public_submissions(*, limit: int = 5000) -> int:
+def seal_public_submissions(*, limit: int = 500) -> int:
     """Seal the public submissions made since the last seal into the audit log's hash chain: one
     event per programme naming the range of ids, their number and a digest of what was submitted
-    (id, client id, receipt code, time, the description's hash). A submission deleted or edited
-    afterwards no longer matches its seal. Run after every fiftieth submission, when staff open the
-    triage queue; returns how many submissions it sealed."""
+    (id, client id, receipt code, time, the description's hash), and the last concern id read. A
+    submission deleted or edited afterwards no longer matches its seal. Run after about one in fifty
+    submissions and when staff open the triage queue; returns how many submissions it sealed.
+
+    The concerns since the last seal are read in id order only (the primary key's index, whatever
+    the table's size or the planner's statistics), at most ``limit`` at a time, and the public ones
+    picked in Python: a filter on programme and source let PostgreSQL walk every public concern of
+    the programme when its statistics were stale."""
     audit.lock_chain()  # one sealer at a time: two would seal the same rows
-    sealed = 0
-    for programme in Programme.objects.filter(public_reports=True):
-        last = (
-            AuditEvent.objects.filter(action=SEAL_ACTION, programme=programme)
-            .order_by("-occurred_at", "-pk")
-            .values_list("summary", flat=True)
-            .first()
-        )
-        through = int((last or {}).get("through_id", 0))
+    after = _sealed_through()
+    public: dict[int, list[tuple[Any, ...]]] = {}
+    while not public:
         rows = list(
-            Concern.objects.filter(programme=programme, source=Source.PUBLIC, intake_key__isnull=False, pk__gt=through)
+            Concern.objects.filter(pk__gt=after)
             .order_by("pk")
-            .values_list("pk", "intake_key", "receipt_code", "created_at", "description")[:limit]
+            .values_list("pk", "programme_id", "source", "intake_key", "receipt_code", "created_at", "description")[
+                :limit
+            ]
         )
         if not rows:
-            continue
+            return 0
+        for pk, programme_id, source, intake_key, receipt_code, created_at, description in rows:
+            if source == Source.PUBLIC and intake_key is not None:
+                public.setdefault(programme_id, []).append((pk, intake_key, receipt_code, created_at, description))
+        after = rows[-1][0]
+    for programme_id, mine in sorted(public.items()):
         audit.record(
             actor=None,
             action=SEAL_ACTION,
-            programme=programme,
-            summary={"from_id": rows[0][0], "through_id": rows[-1][0], "count": len(rows), "digest": _digest(rows)},
+            programme=Programme(pk=programme_id),
+            summary={
+                "from_id": mine[0][0],
+                "through_id": mine[-1][0],
+                "count": len(mine),
+                "digest": _digest(mine),
+                "scanned_through": after,
+            },
         )
-        sealed += len(rows)
-    return sealed
+    return sum(len(mine) for mine in public.values())
 
 
 def seal_now_and_then() -> None:

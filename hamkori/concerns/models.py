@@ -152,13 +152,20 @@ def _referred_to_organisation(grant: Any, user: Any) -> Q:
 
 
 class Concern(TimeStampedModel):
-    programme = models.ForeignKey("programmes.Programme", on_delete=models.PROTECT, related_name="concerns")
+    # Indexes: every index is written by every public submission (the intake's hot path), so the
+    # programme's and the district's own are left out (the composite indexes below lead with them) and
+    # the columns a public submission leaves empty are indexed only where they are filled.
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="concerns", db_index=False
+    )
     reference = models.CharField(_("reference"), max_length=20)
     description = models.TextField(_("description"))
     language = models.CharField(
         _("language of the description"), max_length=6, choices=TextLanguage.choices, default=TextLanguage.TG
     )
-    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        "places.Place", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     place = models.ForeignKey(
         "places.Place",
         verbose_name=_("jamoat or village"),
@@ -166,6 +173,7 @@ class Concern(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     location_text = models.CharField(_("where, in words"), max_length=200, blank=True)
     drivers = models.ManyToManyField(Driver, verbose_name=_("drivers of insecurity"), blank=True, related_name="+")
@@ -185,6 +193,7 @@ class Concern(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     group = models.ForeignKey(
         "groups.WorkingGroup",
@@ -193,9 +202,16 @@ class Concern(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="concerns",
+        db_index=False,
     )
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     evidence_links = models.JSONField(_("links to evidence"), default=list, blank=True)
     restricted_notes = models.TextField(_("restricted notes"), blank=True)
@@ -206,9 +222,9 @@ class Concern(TimeStampedModel):
     #: Public intake: the client-generated id of the form (sending it twice creates one concern, by
     #: this unique constraint) and the receipt code the person keeps.
     intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
-    receipt_code = models.CharField(max_length=16, null=True, blank=True, unique=True, editable=False)
+    receipt_code = models.CharField(max_length=16, null=True, blank=True, editable=False)  # unique: Meta
     #: The reporter's contact details, when given with consent, live in the vault under this key.
-    reporter_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    reporter_key = models.UUIDField(null=True, blank=True, editable=False)  # unique: Meta
 
     scope = ScopeSpec(
         programme="programme",
@@ -223,8 +239,19 @@ class Concern(TimeStampedModel):
     class Meta:
         verbose_name = _("concern")
         verbose_name_plural = _("concerns")
-        constraints = [models.UniqueConstraint(fields=["programme", "reference"], name="concern_reference_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "reference"], name="concern_reference_unique"),
+            # A constraint rather than ``unique=True``: no second (pattern) index on PostgreSQL.
+            models.UniqueConstraint(fields=["receipt_code"], name="concern_receipt_code_unique"),
+            models.UniqueConstraint(
+                fields=["reporter_key"], condition=Q(reporter_key__isnull=False), name="concern_reporter_key_unique"
+            ),
+        ]
         indexes = [
+            *(
+                models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"concern_{name}")
+                for name in ("place", "owner", "group", "merged_into")
+            ),
             models.Index(fields=["programme", "district", "status", "-created_at"], name="concern_board"),
             models.Index(fields=["programme", "status", "-created_at"], name="concern_status"),
             models.Index(fields=["programme", "-created_at"], name="concern_recent"),
@@ -265,9 +292,12 @@ class ConcernEvent(models.Model):
         REVIEW = "review", _("Review")
         PUBLISHED = "published", _("Published")
 
-    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="events")
+    # Indexed by (concern, at) below; the actor only where there is one (none on a public submission).
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
@@ -276,7 +306,10 @@ class ConcernEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["concern", "-at"])]
+        indexes = [
+            models.Index(fields=["concern", "-at"]),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="concern_event_actor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.concern}: {self.kind}"

@@ -13,6 +13,8 @@ from hamkori.programmes import views as programme_views
 
 urlpatterns = [
     path("", programme_views.home, name="home"),
+    # First: the API (and with it the public intake, the busiest address) is matched before the pages.
+    path("api/", include("hamkori.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hamkori.accounts.urls")),
     path("accounts/", include("allauth.urls")),
@@ -45,7 +47,6 @@ urlpatterns = [
     path("apply/", include("hamkori.grants.urls_public")),
     path("public/", include(concern_public_urls)),
     path("report/", include("hamkori.concerns.urls_public")),
-    path("api/", include("hamkori.api.urls")),
     path("calendar/", include("hamkori.events.urls_calendar")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

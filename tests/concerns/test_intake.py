@@ -106,6 +106,43 @@ def test_a_public_submission_is_recorded_as_public_internal_unowned_and_reported
     assert intake.seal_public_submissions() == 0  # sealed once
 
 
+def test_seals_read_past_concerns_recorded_by_staff_and_cover_every_programme(
+    public_programme: Programme, vanj: Any, orgs: dict, place: Any
+) -> None:
+    """The seal reads concerns in id order: concerns recorded by staff in between (more than one read's
+    worth) do not hold the next public submission back, and each programme's submissions get their own
+    event, also once the programme stops taking reports."""
+    first, _created = submit(public_programme, vanj)
+    assert intake.seal_public_submissions(limit=2) == 1
+    for _i in range(5):
+        services.concern_create(actor=None, programme=public_programme, district=vanj, description="staff record")
+    other = accept_public_reports(
+        factories.programme(
+            code="other-prog",
+            title_en="Other",
+            title_ru="Другая",
+            title_tg="Дигар",
+            lead=orgs["lead"],
+            locations=[place("TJ-SU-ISFARA")],
+        )
+    )
+    second, _created = submit(public_programme, vanj)
+    elsewhere, _created = submit(other, place("TJ-SU-ISFARA"))
+    Programme.objects.filter(pk=other.pk).update(public_reports=False)
+    # Two at a time: three reads of staff records, then the window with the next submission.
+    assert [intake.seal_public_submissions(limit=2) for _i in range(3)] == [1, 1, 0]
+    seals = {
+        e.programme_id: e.summary
+        for e in AuditEvent.objects.filter(action=intake.SEAL_ACTION).exclude(summary__through_id=first.pk)
+    }
+    assert (seals[public_programme.pk]["from_id"], seals[public_programme.pk]["count"]) == (second.pk, 1)
+    assert (seals[other.pk]["from_id"], seals[other.pk]["count"]) == (elsewhere.pk, 1)
+    assert (seals[public_programme.pk]["scanned_through"], seals[other.pk]["scanned_through"]) == (
+        second.pk,
+        elsewhere.pk,
+    )
+
+
 def test_sending_the_same_form_twice_creates_one_concern_with_the_same_code(
     public_programme: Programme, vanj: Any
 ) -> None:
@@ -714,32 +751,110 @@ def test_the_rate_limit_counts_across_shards(
     assert Concern.objects.count() == 5
 
 
-def test_an_api_submission_is_a_few_statements_and_writes_everything(
-    public_programme: Programme, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The intake's hot path (issue 14's throughput target): the rate count and the location are read
-    in one statement; on PostgreSQL the concern, its reference, the first timeline row and the rate
-    count are written in one more, on SQLite in one short transaction of four."""
-    monkeypatch.setattr(intake, "seal_now_and_then", lambda: None)  # the batch seal, 1 in 50, is apart
-    body = api_body(public_programme)
-    with CaptureQueriesContext(connection) as queries:
-        answer = api_post(Client(), API, body)
-    assert answer.status_code == 201, answer.content
-    statements = [
+def _statements(queries: CaptureQueriesContext) -> list[str]:
+    return [
         q["sql"]
         for q in queries.captured_queries
         # Transaction control (the test's own transaction makes savepoints) and, 1 in 1000, old windows.
         if q["sql"] not in ("BEGIN", "COMMIT") and not q["sql"].startswith(("DELETE", "SAVEPOINT", "RELEASE"))
     ]
-    assert len(statements) == (2 if connection.vendor == "postgresql" else 5), statements
-    concern = Concern.objects.get(intake_key=body["client_id"])
-    assert concern.reference == f"C-{concern.pk:06d}"
-    assert (concern.source, concern.status, concern.sensitivity, concern.owner_id) == (
-        "public",
-        "reported",
-        "internal",
-        None,
-    )
-    assert list(concern.events.values_list("kind", "to_status", "actor_id")) == [("created", "reported", None)]
-    assert sum(IntakeRate.objects.values_list("hits", flat=True)) == 1
-    assert answer.json()["receipt_code"].replace("-", "") == concern.receipt_code
+
+
+def test_an_api_submission_is_a_few_statements_and_writes_everything(
+    public_programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The intake's hot path (issue 14's throughput target): on PostgreSQL the rate check, the
+    programme and district, the concern, its reference, the first timeline row and the rate count are
+    ONE prepared statement (prepared once per connection); on SQLite the rate count and the location
+    are read in one statement and written in one short transaction of four."""
+    monkeypatch.setattr(intake, "seal_now_and_then", lambda: None)  # the batch seal, 1 in 50, is apart
+    bodies = [api_body(public_programme), api_body(public_programme)]
+    answers, statements = [], []
+    for body in bodies:
+        with CaptureQueriesContext(connection) as queries:
+            answers.append(api_post(Client(), API, body))
+        statements.append(_statements(queries))
+    assert [a.status_code for a in answers] == [201, 201], answers[0].content
+    if connection.vendor == "postgresql":
+        assert [s.split()[0] for s in statements[1]] == ["EXECUTE"], statements[1]
+        assert [s.split()[0] for s in statements[0]] in (["EXECUTE"], ["PREPARE", "EXECUTE"]), statements[0]
+    else:
+        assert len(statements[0]) == len(statements[1]) == 5, statements
+    for body, answer in zip(bodies, answers, strict=True):
+        concern = Concern.objects.get(intake_key=body["client_id"])
+        assert concern.reference == f"C-{concern.pk:06d}"
+        assert (concern.source, concern.status, concern.sensitivity, concern.owner_id) == (
+            "public",
+            "reported",
+            "internal",
+            None,
+        )
+        assert (concern.programme_id, concern.district.code) == (public_programme.pk, "TJ-GB-VANJ")
+        assert concern.description == TEXT and concern.language == "tg" and concern.receipt_code
+        assert list(concern.events.values_list("kind", "to_status", "actor_id")) == [("created", "reported", None)]
+        assert answer.json()["receipt_code"].replace("-", "") == concern.receipt_code
+        assert answer.json()["district"] == concern.district.name
+    assert sum(IntakeRate.objects.values_list("hits", flat=True)) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_path_counts_and_refuses_on_connections_that_prepared_it_and_new_ones(
+    programme: Programme, place: Any, settings: Any
+) -> None:
+    """Outside a test transaction, as under gunicorn: each submission commits on its own, a new
+    connection prepares the statement again, the limit is the sum of the shards, and what was refused
+    (over the rate, an unknown district, a programme not taking reports) wrote nothing."""
+    public = accept_public_reports(programme)
+    place("TJ-GB-VANJ")
+    settings.HAMKORI_INTAKE_RATE = "4/10m"
+    client = Client()
+    codes = [api_post(client, API, api_body(public)).status_code for _ in range(2)]
+    connection.close()  # a new connection: prepared again
+    codes += [api_post(client, API, api_body(public)).status_code for _ in range(3)]
+    assert codes == [201, 201, 201, 201, 429]
+    assert Concern.objects.count() == 4 and sum(IntakeRate.objects.values_list("hits", flat=True)) == 4
+    other = api_post(client, API, api_body(public), REMOTE_ADDR="10.9.8.7")
+    unknown = api_post(client, API, api_body(public, district="TJ-XX-NOWHERE"), REMOTE_ADDR="10.9.8.6")
+    assert other.status_code == 201 and unknown.status_code == 422, unknown.content
+    assert "district" in unknown.content.decode()
+    Programme.objects.filter(pk=public.pk).update(public_reports=False)
+    closed = api_post(client, API, api_body(public), REMOTE_ADDR="10.9.8.5")
+    assert closed.status_code == 422 and "programme" in closed.content.decode()
+    assert Concern.objects.count() == 5
+    assert sum(IntakeRate.objects.values_list("hits", flat=True)) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_api_requests_at_once_with_one_client_id_make_one_concern(programme: Programme, place: Any) -> None:
+    """The API's one-statement path: the same client id sent twice at the same moment, from two
+    connections, makes one concern; both answers carry its code (201 and 200)."""
+    public = accept_public_reports(programme)
+    place("TJ-GB-VANJ")
+    for _round in range(3):
+        body = api_body(public)
+        barrier = threading.Barrier(2)
+        answers: list[Any] = []
+
+        def send(
+            body: dict[str, Any] = body, barrier: threading.Barrier = barrier, answers: list[Any] = answers
+        ) -> None:
+            try:
+                barrier.wait(timeout=30)
+                for _attempt in range(100):
+                    answer = api_post(Client(), API, body)
+                    # SQLite's shared in-memory test database answers "locked" at once (a 500 here).
+                    if answer.status_code != 500 or connection.vendor != "sqlite":
+                        break
+                    threading.Event().wait(0.02)
+                answers.append((answer.status_code, answer.json()["receipt_code"]))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert sorted(status for status, _code in answers) == [200, 201], answers
+        assert len({code for _status, code in answers}) == 1
+        assert Concern.objects.filter(intake_key=body["client_id"]).count() == 1
