@@ -31,6 +31,8 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 errors.install(api)
+# First: the public intake is the busiest address (URL patterns are tried in this order).
+api.add_router("/public", public_concerns_router)
 api.add_router("/actions", actions_router)
 api.add_router("/commitments", commitments_router)
 api.add_router("/concerns", concerns_router)
@@ -44,4 +46,3 @@ api.add_router("/people", people_router)
 api.add_router("/places", places_router)
 api.add_router("/programmes", programmes_router)
 api.add_router("/referrals", referrals_router)
-api.add_router("/public", public_concerns_router)

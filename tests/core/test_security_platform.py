@@ -203,7 +203,9 @@ def test_a_nul_character_answers_400_on_both_databases(programme: Programme, use
         assert response.json()["code"] == "bad_request" and set(response.json()) == ERROR_KEYS
 
 
-@pytest.mark.parametrize("path", ["/api/groups/abc", "/api/nothing-here", "/api/people/1/x", "/api/docs"])
+@pytest.mark.parametrize(
+    "path", ["/api/groups/abc", "/api/nothing-here", "/api/people/1/x", "/api/docs", "/api/grants/%0A/reports"]
+)
 def test_api_paths_answer_json_404(path: str, users: dict[str, User]) -> None:
     response = bearer(users[Role.STAFF]).get(path)
     assert response.status_code == 404
