@@ -837,27 +837,20 @@ def seal_public_submissions(*, limit: int = 500) -> int:
     submission deleted or edited afterwards no longer matches its seal. Run after about one in fifty
     submissions and when staff open the triage queue; returns how many submissions it sealed.
 
-    The concerns since the last seal are read in id order only (the primary key's index, whatever
-    the table's size or the planner's statistics), at most ``limit`` at a time, and the public ones
-    picked in Python: a filter on programme and source let PostgreSQL walk every public concern of
-    the programme when its statistics were stale."""
+    The public submissions since the last seal are read in id order, at most ``limit`` at a time, for
+    every programme at once, with no condition on the programme: a filter on programme and source let
+    PostgreSQL walk every public concern of the programme through an index on them when its statistics
+    were stale; without it the primary key (or, where few concerns carry a client id, that unique index)
+    finds them."""
     audit.lock_chain()  # one sealer at a time: two would seal the same rows
-    after = _sealed_through()
+    rows = list(
+        Concern.objects.filter(pk__gt=_sealed_through(), source=Source.PUBLIC, intake_key__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "programme_id", "intake_key", "receipt_code", "created_at", "description")[:limit]
+    )
     public: dict[int, list[tuple[Any, ...]]] = {}
-    while not public:
-        rows = list(
-            Concern.objects.filter(pk__gt=after)
-            .order_by("pk")
-            .values_list("pk", "programme_id", "source", "intake_key", "receipt_code", "created_at", "description")[
-                :limit
-            ]
-        )
-        if not rows:
-            return 0
-        for pk, programme_id, source, intake_key, receipt_code, created_at, description in rows:
-            if source == Source.PUBLIC and intake_key is not None:
-                public.setdefault(programme_id, []).append((pk, intake_key, receipt_code, created_at, description))
-        after = rows[-1][0]
+    for pk, programme_id, *sealed in rows:
+        public.setdefault(programme_id, []).append((pk, *sealed))
     for programme_id, mine in sorted(public.items()):
         audit.record(
             actor=None,
@@ -868,10 +861,10 @@ def seal_public_submissions(*, limit: int = 500) -> int:
                 "through_id": mine[-1][0],
                 "count": len(mine),
                 "digest": _digest(mine),
-                "scanned_through": after,
+                "scanned_through": rows[-1][0],
             },
         )
-    return sum(len(mine) for mine in public.values())
+    return len(rows)
 
 
 def seal_now_and_then() -> None:
