@@ -402,8 +402,8 @@ _NO_LIMIT = 2**62
 
 def _execute_prepared(cursor: Any, sql: str, types: list[str], params: list[Any]) -> None:
     """PostgreSQL: run ``sql`` (placeholders ``$1`` … ``$n`` of these types) as a prepared statement of
-    this connection, planned once per connection instead of once per request (the intake's largest
-    cost in the database after parsing its answer). Prepared on first use; ``PREPARE`` outlives a
+    this connection, planned once per connection instead of once per request (planning the intake's
+    statements cost PostgreSQL more than running them). Prepared on first use; ``PREPARE`` outlives a
     rolled-back transaction, so a connection keeps it until it closes. (A transaction-pooling proxy such
     as PgBouncer in transaction mode would need its prepared-statement support.)"""
     name = "hamkori_" + hashlib.sha256(sql.encode()).hexdigest()[:16]
@@ -453,6 +453,7 @@ def _pg_submit_statement() -> _Submit:
     from input)."""
     if _SUBMIT:
         return _SUBMIT[0]
+    connection.ensure_connection()  # the literals are quoted as this connection would
     qn = connection.ops.quote_name
     concern_meta, event_meta = Concern._meta, ConcernEvent._meta
     c_fields = [
