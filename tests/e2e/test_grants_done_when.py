@@ -51,6 +51,7 @@ from hamkori.grants.models import (
 )
 from hamkori.places.models import Place
 from tests.e2e.conftest import sign_in_ru
+from tests.e2e.test_grant_money_phone import SUM_WAIT
 from tests.e2e.test_phone_walk import OVERFLOW_JS, TABLES_JS
 from tests.factories import PASSWORD, TOTP_SECRET
 
@@ -332,7 +333,7 @@ def test_a_call_becomes_a_closed_grant_and_the_money_adds_up_to_the_diram(
     staff.locator("#id_amount-1").click()
     staff.locator("#id_amount-1").press_sequentially("6000,25")
     staff.locator("#id_condition-1").select_option("report:1")
-    expect(staff.locator("#plan-sum")).to_have_class(re.compile("ok-note"))
+    expect(staff.locator("#plan-sum")).to_have_class(re.compile("ok-note"), timeout=SUM_WAIT)
     expect(staff.locator("#plan-sum")).to_contain_text(money(AMOUNT))
     fits(staff, "22-staff-plan")
     staff.locator("#plan-form button[type=submit]").click()
