@@ -35,7 +35,7 @@ import uuid
 import weakref
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -171,8 +171,13 @@ def public_lookup(
 
 
 # --- The submission ----------------------------------------------------------------------------
+def _has_contact(contact: PersonalData | None) -> TypeGuard[PersonalData]:
+    """Whether the person gave any contact detail (empty fields are no contact)."""
+    return contact is not None and any((contact.full_name.strip(), contact.phone.strip(), contact.email.strip()))
+
+
 def _validate_contact(contact: PersonalData | None, consent: bool) -> PersonalData | None:
-    if contact is None or not any((contact.full_name.strip(), contact.phone.strip(), contact.email.strip())):
+    if not _has_contact(contact):
         return None
     if not consent:
         raise ValidationError(
@@ -315,10 +320,7 @@ def concern_submit_public_by_code(
     prepared statement (the rate, the programme and district, the concern, its reference, its first
     timeline row and the count: :func:`_pg_submit_statement`). Everything else takes the general way,
     which also says what is wrong: :func:`public_lookup`, then :func:`concern_submit_public`."""
-    personal_given = contact is not None and any(
-        (contact.full_name.strip(), contact.phone.strip(), contact.email.strip())
-    )
-    if connection.vendor == "postgresql" and not personal_given:
+    if connection.vendor == "postgresql" and not _has_contact(contact):
         errors, text, where = _checked_text(description, location_text, language, intake_key)
         if not errors:
             rate, prefix, expires, now = _rate_window("submit", address)
