@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -31,6 +32,31 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(autouse=True)
 def _reference_data(transactional_db: Any) -> None:
     ensure_reference_data()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server: Any) -> Any:
+    """pytest-django's live server, one request at a time when the test database is SQLite in memory.
+
+    That database is one connection shared by the server's threads (an in-memory database cannot be opened
+    twice), so two requests at once (a sum redrawn by a round trip while the form is sent) would both use it:
+    "cannot start a transaction within a transaction" failed a CI run. A deployed server opens a connection per
+    thread, and PostgreSQL tests keep the concurrency, so only this case is serialised."""
+    if live_server.thread.connections_override:
+        httpd = live_server.thread.httpd
+        app = httpd.get_app()
+        one_at_a_time = threading.Lock()
+
+        def serialised(environ: dict, start_response: Callable) -> Iterable[bytes]:
+            with one_at_a_time:
+                response = app(environ, start_response)
+                # Read the body (a file's, too) and finish the request (Django's request_finished) under the lock.
+                body = list(response)
+                response.close()
+                return body
+
+        httpd.set_app(serialised)
+    return live_server
 
 
 @pytest.fixture
