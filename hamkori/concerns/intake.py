@@ -26,21 +26,28 @@ database cache; the address is stored only as a keyed digest.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import functools
 import hashlib
 import hmac
+import os
 import re
 import secrets
+import threading
 import time
 import uuid
 import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeGuard, cast
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Prefetch
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql as psycopg_sql
@@ -92,6 +99,57 @@ def _decoy_code(intake_key: uuid.UUID) -> str:
     return "".join(ALPHABET[b % len(ALPHABET)] for b in digest[:CODE_LENGTH])
 
 
+# --- The hot path's statements -----------------------------------------------------------------
+def _per_database(build: Callable[[], str]) -> Callable[[], str]:
+    """``build``'s SQL made once per database vendor (the same string each time after that)."""
+    made: dict[str, str] = {}
+
+    @functools.wraps(build)
+    def cached() -> str:
+        vendor = connection.vendor
+        if vendor not in made:
+            made[vendor] = build()
+        return made[vendor]
+
+    return cached
+
+
+#: The driver's form (``?``) of each statement :func:`_hot` has run on SQLite, by Django's (``%s``).
+_QMARK: dict[str, str] = {}
+_FORMAT_MARK = re.compile(r"(?<!%)%s")
+
+
+def _hot(sql: str, params: list[Any]) -> Any:
+    """Run one statement of the intake's hot path (``sql`` from a builder wrapped in
+    :func:`_per_database`, placeholders ``%s``) and answer its first row, or None.
+
+    On SQLite it runs straight on the driver's connection, in its ``?`` form made once: Django's
+    cursor converts ``%s`` to ``?`` with a regular expression and wraps every execution, which cost these
+    statements more than SQLite takes to run them (``benchmarks/intake_load.py``). It stays Django's in
+    what matters: the same connection and transaction, Django's exceptions (``wrap_database_errors``),
+    no statement in a transaction already marked for rollback, and logged as Django logs a statement
+    when queries are logged (tests, ``DEBUG``); an ``execute_wrapper`` (the project installs none) does
+    not see it."""
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of ``connection`` looks the thread's up again
+    if db.vendor != "sqlite":
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() if cursor.description else None
+    driver_sql = _QMARK.get(sql)
+    if driver_sql is None:
+        driver_sql = _QMARK[sql] = _FORMAT_MARK.sub("?", sql).replace("%%", "%")
+    db.ensure_connection()
+    db.validate_no_broken_transaction()
+    started = time.monotonic()
+    with db.wrap_database_errors:
+        row = db.connection.execute(driver_sql, params).fetchone()
+    if db.queries_logged:
+        db.queries_log.append(
+            {"sql": db.ops.last_executed_query(None, sql, params), "time": f"{time.monotonic() - started:.3f}"}
+        )
+    return row
+
+
 # --- What is offered ---------------------------------------------------------------------------
 #: Set on a Place that one of this module's queries has just found to be a location of a programme
 #: accepting public reports (its value: that programme's id), so that the submission's own check
@@ -115,6 +173,7 @@ def accepting_programmes() -> list[Programme]:
     return programmes
 
 
+@_per_database
 def _rate_sum_sql() -> str:
     """The count of a client's window: the sum of its shard rows, found by their exact keys (an index
     look-up whatever the database's collation; a range of keys would depend on how it orders ``:``)."""
@@ -122,6 +181,7 @@ def _rate_sum_sql() -> str:
     return f"SELECT COALESCE(SUM(hits), 0) AS hits FROM {_rate_table()} WHERE key IN ({marks}) AND expires = %s"  # noqa: S608
 
 
+@_per_database
 def _lookup_sql() -> str:
     """The client's count in the current window and the programme and place asked for, in one
     statement (one row always: the count, with the programme's and the place's columns NULL when
@@ -156,9 +216,7 @@ def public_lookup(
     wrong), in one statement: the intake's hot path (``benchmarks/intake_load.py``). The instances carry
     only the fields read here; others load when read."""
     rate, key, expires, now = _rate_window(scope, address)
-    with connection.cursor() as cursor:
-        cursor.execute(_lookup_sql(), [*_rate_keys(key), expires, programme_code[:100], district_code[:100]])
-        row = cursor.fetchone()
+    row = _hot(_lookup_sql(), [*_rate_keys(key), expires, programme_code[:100], district_code[:100]])
     decision = RateDecision(row[0] < rate.count, expires - now, key, expires)
     if row[1] is None:
         return decision, None, None
@@ -263,7 +321,17 @@ def concern_submit_public(
             intake_key=intake_key,
             counted=counted,
         )
-    if written is None:  # SQLite, contact details for the vault, or no rate counted
+    elif connection.vendor == "sqlite" and personal is None:
+        written = _sqlite_record(
+            programme=programme,
+            district=district,
+            description=description,
+            location_text=location_text,
+            language=language,
+            intake_key=intake_key,
+            counted=counted,
+        )
+    if written is None:  # contact details for the vault, or no rate counted on PostgreSQL
         written = _record(
             programme=programme,
             district=district,
@@ -319,7 +387,8 @@ def concern_submit_public_by_code(
     On PostgreSQL a submission without contact details whose own fields pass their checks is ONE
     prepared statement (the rate, the programme and district, the concern, its reference, its first
     timeline row and the count: :func:`_pg_submit_statement`). Everything else takes the general way,
-    which also says what is wrong: :func:`public_lookup`, then :func:`concern_submit_public`."""
+    which also says what is wrong: :func:`public_lookup`, then :func:`concern_submit_public` (on SQLite,
+    without contact details, one short transaction of three statements: :func:`_sqlite_record`)."""
     if connection.vendor == "postgresql" and not _has_contact(contact):
         errors, text, where = _checked_text(description, location_text, language, intake_key)
         if not errors:
@@ -356,6 +425,7 @@ def concern_submit_public_by_code(
     return decision, concern, created
 
 
+@_per_database
 def _reference_sql() -> str:
     qn = connection.ops.quote_name
     return f"UPDATE {qn(Concern._meta.db_table)} SET {qn('reference')} = %s WHERE {qn('id')} = %s"  # noqa: S608
@@ -548,15 +618,11 @@ def _pg_submit(
 
 def _new_public_concern(**values: Any) -> Concern:
     """A public submission's concern with ``values``: what nobody submitting can choose is set here."""
-    return Concern(
-        reference="~" + secrets.token_hex(8),
-        source=Source.PUBLIC,
-        sensitivity=Sensitivity.INTERNAL,
-        status=Status.REPORTED,
-        owner=None,
-        receipt_code=new_receipt_code(),
-        **values,
-    )
+    if "reference" not in values:  # a placeholder until the id is known
+        values["reference"] = "~" + secrets.token_hex(8)
+    if "receipt_code" not in values:
+        values["receipt_code"] = new_receipt_code()
+    return Concern(source=Source.PUBLIC, sensitivity=Sensitivity.INTERNAL, status=Status.REPORTED, owner=None, **values)
 
 
 def _record_in_one_statement(
@@ -587,6 +653,184 @@ def _record_in_one_statement(
         if existing is not None:  # the same form again (it was counted by the statement)
             return existing, False
     raise RuntimeError("Could not draw a free receipt code.")  # pragma: no cover (31^8 codes)
+
+
+@dataclass(frozen=True)
+class _SqliteSubmit:
+    """The two inserts of a SQLite submission; how each of their parameters is made, as ``(kind,
+    what)``: ``given`` (``what`` the field: the submission's own value of it), ``now`` (the time of the
+    submission) or ``value`` (``what`` the value: the same for every public submission, prepared once);
+    and the concern as every public submission starts (:func:`_new_public_concern`)."""
+
+    concern_sql: str
+    concern_params: list[tuple[str, Any]]
+    event_sql: str
+    event_params: list[tuple[str, Any]]
+    sample: Concern
+
+
+_SQLITE_SUBMIT: list[_SqliteSubmit] = []
+#: Fields a public submission's caller gives values for (the concern's own, and the event's concern).
+_GIVEN = _PER_SUBMISSION | {"programme_id", "district_id", "concern_id"}
+
+
+def _sqlite_submit_statements() -> _SqliteSubmit:
+    """SQLite: a public submission's concern and first timeline row, each ONE prebuilt insert.
+
+    The concern's id is drawn inside its own insert (the table's ``AUTOINCREMENT`` counter, or the
+    highest id, plus one: a statement holds SQLite's one write lock throughout), so that its reference
+    (``C-000123``, as :func:`~hamkori.concerns.services.reference_for`) is written with it, not by an
+    update of the row and of the reference's unique index afterwards. ``ON CONFLICT DO NOTHING``: the
+    unique client id and receipt code decide. Columns come from the models' meta, so a new field is
+    written without touching this; values every public submission shares come from
+    :func:`_new_public_concern` and :func:`_first_event` (prepared once, bound as parameters: nothing
+    from input is ever part of the SQL)."""
+    if _SQLITE_SUBMIT:
+        return _SQLITE_SUBMIT[0]
+    qn = connection.ops.quote_name
+
+    def plan(fields: list[Any], sample: Any) -> list[tuple[str, Any]]:
+        made: list[tuple[str, Any]] = []
+        for field in fields:
+            if field.attname in _GIVEN:
+                made.append(("given", field))
+                continue
+            value = field.get_db_prep_save(field.pre_save(sample, True), connection)
+            if isinstance(field, models.DateTimeField) and _varies(field):
+                made.append(("now", field))
+            elif _varies(field) and value != field.get_db_prep_save(field.pre_save(sample, True), connection):
+                raise ImproperlyConfigured(f"{field} draws a new value each time: make it per submission.")
+            else:  # the same for every submission (a callable default such as ``list`` too)
+                made.append(("value", value))
+        return made
+
+    concern_meta, event_meta = Concern._meta, ConcernEvent._meta
+    table = qn(concern_meta.db_table)
+    c_fields = [f for f in concern_meta.concrete_fields if f.attname not in ("id", "reference")]
+    e_fields = [f for f in event_meta.concrete_fields if f.attname != "id"]
+    next_id = (  # names from the models' meta, never from input
+        f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{concern_meta.db_table}'), 0), "  # noqa: S608
+        f"COALESCE((SELECT MAX({qn('id')}) FROM {table}), 0)) + 1 AS id"
+    )
+    concern_sql = (
+        f"INSERT INTO {table} ({qn('id')}, {qn('reference')}, {', '.join(qn(f.column) for f in c_fields)}) "  # noqa: S608
+        f"SELECT n.id, 'C-' || printf('%%06d', n.id), {', '.join(['%s'] * len(c_fields))} FROM ({next_id}) n "
+        f"WHERE true ON CONFLICT DO NOTHING RETURNING {qn('id')}"  # WHERE: SQLite's upsert after a SELECT
+    )
+    event_sql = (
+        f"INSERT INTO {qn(event_meta.db_table)} ({', '.join(qn(f.column) for f in e_fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(e_fields))})"
+    )
+    concern, event = _new_public_concern(), _first_event()
+    event.to_status = concern.status
+    submit = _SqliteSubmit(concern_sql, plan(c_fields, concern), event_sql, plan(e_fields, event), concern)
+    _SQLITE_SUBMIT.append(submit)
+    return submit
+
+
+def _sqlite_params(made: list[tuple[str, Any]], given: dict[str, Any], now: Any) -> list[Any]:
+    return [
+        what if kind == "value" else now if kind == "now" else what.get_db_prep_save(given[what.attname], connection)
+        for kind, what in made
+    ]
+
+
+def _like(sample: Concern, **values: Any) -> Concern:
+    """A saved concern: a copy of ``sample`` with ``values`` (the model's constructor, which sets every
+    field again, is the slowest part of answering a submission otherwise)."""
+    concern = Concern.__new__(Concern)
+    concern.__dict__.update(sample.__dict__)
+    concern._state = ModelState()
+    concern._state.adding, concern._state.db = False, connection.alias
+    concern.evidence_links = []
+    for name, value in values.items():
+        setattr(concern, name, value)
+    return concern
+
+
+_QUEUE = threading.local()
+
+
+@contextlib.contextmanager
+def _sqlite_writers_queue(name: str) -> Iterator[None]:
+    """SQLite: wait in a queue of the intake's writers (an exclusive ``flock`` on ``<name>-queue`` next
+    to the database file ``name``) before taking the database's write lock. A writer that finds SQLite's
+    lock taken polls for it, asleep between tries (1, 2, 5, 10 ms …); one waiting in the queue is woken
+    by the kernel the moment the writer before it is done. The queue only orders writers: what keeps
+    them apart is SQLite's lock, so a database in memory goes without it. One handle on the queue's file
+    per thread (``flock`` is per open file), kept open."""
+    if name == ":memory:" or "mode=memory" in name:
+        yield
+        return
+    handles = _QUEUE.__dict__.setdefault("handles", {})
+    if name not in handles:
+        handles[name] = os.open(name + "-queue", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(handles[name], fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(handles[name], fcntl.LOCK_UN)
+
+
+def _sqlite_record(
+    *,
+    programme: Programme,
+    district: Place,
+    description: str,
+    location_text: str,
+    language: str,
+    intake_key: uuid.UUID,
+    counted: RateDecision | None,
+) -> tuple[Concern, bool]:
+    """:func:`_record` on SQLite for a submission without contact details: its parameters made first,
+    then, in one short transaction (SQLite's one write lock is held from ``BEGIN IMMEDIATE`` to the
+    commit, and every other submission waits for it), the concern with its reference, the first
+    timeline row and the rate count: three statements, nothing else."""
+    statement = _sqlite_submit_statements()
+    created_at = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(created_at)
+    given = {
+        "programme_id": programme.pk,
+        "district_id": district.pk,
+        "description": description,
+        "language": language,
+        "location_text": location_text,
+        "intake_key": intake_key,
+        "receipt_code": new_receipt_code(),
+    }
+    with _sqlite_writers_queue(str(connection.settings_dict["NAME"])), transaction.atomic():
+        for _attempt in range(_CODE_ATTEMPTS):
+            row = _hot(statement.concern_sql, _sqlite_params(statement.concern_params, given, now))
+            if row is not None:
+                break
+            existing = _replay(intake_key)
+            if existing is not None:  # the same form again: the concern it made, the same code
+                if counted is not None:
+                    rate_count(counted)
+                return existing, False
+            given["receipt_code"] = new_receipt_code()  # a code already drawn: draw again
+        else:  # pragma: no cover (31^8 codes)
+            raise RuntimeError("Could not draw a free receipt code.")
+        given["concern_id"] = row[0]
+        _hot(statement.event_sql, _sqlite_params(statement.event_params, given, now))
+        if counted is not None:
+            rate_count(counted)
+    concern = _like(
+        statement.sample,
+        pk=row[0],
+        reference=reference_for(row[0]),
+        programme=programme,
+        district=district,
+        description=description,
+        language=language,
+        location_text=location_text,
+        intake_key=intake_key,
+        receipt_code=given["receipt_code"],
+        created_at=created_at,
+        updated_at=created_at,
+        status_changed_at=created_at,
+    )
+    return concern, True
 
 
 def _replay(intake_key: uuid.UUID) -> Concern | None:
@@ -714,6 +958,7 @@ class Rate:
     seconds: int
 
 
+@functools.lru_cache(maxsize=16)
 def parse_rate(text: str) -> Rate:
     """``30/10m`` → 30 per 600 s; ``60/m``, ``1000/3600``, ``5/s`` too."""
     match = _RATE.match(text or "")
@@ -731,10 +976,12 @@ class RateDecision:
     expires: int = 0  # the end of the window, in Unix seconds
 
 
+@_per_database
 def _rate_table() -> str:
     return connection.ops.quote_name(IntakeRate._meta.db_table)
 
 
+@_per_database
 def _rate_count_sql() -> str:
     table = _rate_table()
     return (
@@ -768,9 +1015,7 @@ def rate_check(scope: str, address: str | None) -> RateDecision:
     :func:`rate_count` counts it, a submission inside its own transaction, so a flood of refused or
     invalid requests writes nothing."""
     rate, key, expires, now = _rate_window(scope, address)
-    with connection.cursor() as cursor:
-        cursor.execute(_rate_sum_sql(), [*_rate_keys(key), expires])
-        row = cursor.fetchone()
+    row = _hot(_rate_sum_sql(), [*_rate_keys(key), expires])
     return RateDecision((row[0] if row else 0) < rate.count, expires - now, key, expires)
 
 
@@ -783,11 +1028,14 @@ def rate_count(decision: RateDecision) -> None:
     """Count the request ``decision`` allowed: one upsert, atomic in the database, so every worker
     (and every server on the same database) shares the count. (Django's database cache, which the
     API's throttle uses, needs five statements and a count of its whole table for each write.)"""
-    table = _rate_table()
-    with connection.cursor() as cursor:
-        cursor.execute(_rate_count_sql(), _rate_count_params(decision))
-        if secrets.randbelow(1000) == 0:  # now and then, forget the windows that are over
-            cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [int(time.time()) - 60])  # noqa: S608
+    _hot(_rate_count_sql(), _rate_count_params(decision))
+    if secrets.randbelow(1000) == 0:  # now and then, forget the windows that are over
+        _hot(_rate_forget_sql(), [int(time.time()) - 60])
+
+
+@_per_database
+def _rate_forget_sql() -> str:
+    return f"DELETE FROM {_rate_table()} WHERE expires < %s"  # noqa: S608
 
 
 def rate_hit(scope: str, address: str | None) -> RateDecision:

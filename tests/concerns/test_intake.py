@@ -771,7 +771,8 @@ def test_an_api_submission_is_a_few_statements_and_writes_everything(
     """The intake's hot path (issue 14's throughput target): on PostgreSQL the rate check, the
     programme and district, the concern, its reference, the first timeline row and the rate count are
     ONE prepared statement (prepared once per connection); on SQLite the rate count and the location
-    are read in one statement and written in one short transaction of four."""
+    are read in one statement, then the concern with its reference, the first timeline row and the count
+    are written in one short transaction of three."""
     monkeypatch.setattr(intake, "seal_now_and_then", lambda: None)  # the batch seal, 1 in 50, is apart
     bodies = [api_body(public_programme), api_body(public_programme)]
     answers, statements = [], []
@@ -784,7 +785,7 @@ def test_an_api_submission_is_a_few_statements_and_writes_everything(
         assert [s.split()[0] for s in statements[1]] == ["EXECUTE"], statements[1]
         assert [s.split()[0] for s in statements[0]] in (["EXECUTE"], ["PREPARE", "EXECUTE"]), statements[0]
     else:
-        assert len(statements[0]) == len(statements[1]) == 5, statements
+        assert len(statements[0]) == len(statements[1]) == 4, statements
     for body, answer in zip(bodies, answers, strict=True):
         concern = Concern.objects.get(intake_key=body["client_id"])
         assert concern.reference == f"C-{concern.pk:06d}"
@@ -800,6 +801,39 @@ def test_an_api_submission_is_a_few_statements_and_writes_everything(
         assert answer.json()["receipt_code"].replace("-", "") == concern.receipt_code
         assert answer.json()["district"] == concern.district.name
     assert sum(IntakeRate.objects.values_list("hits", flat=True)) == 2
+
+
+def test_sqlite_intake_writers_wait_in_a_queue_and_the_next_goes_when_the_one_before_is_done(tmp_path: Any) -> None:
+    """The queue in front of SQLite's write lock (``<database>-queue``): a second writer waits while the
+    first is inside, and goes in once it has left; a database in memory has no queue."""
+    name = str(tmp_path / "hamkori.sqlite3")
+    inside, leave, done = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with intake._sqlite_writers_queue(name):
+            inside.set()
+            leave.wait(10)
+            done.append("first left")
+
+    def second() -> None:
+        inside.wait(10)
+        with intake._sqlite_writers_queue(name):
+            done.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    assert inside.wait(10)
+    threading.Event().wait(0.3)
+    assert done == [], "the second writer went in while the first was inside"
+    leave.set()
+    for thread in threads:
+        thread.join(10)
+    assert done == ["first left", "second in"]
+    assert (tmp_path / "hamkori.sqlite3-queue").exists()
+    with intake._sqlite_writers_queue("file:memorydb_default?mode=memory&cache=shared"):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hamkori.sqlite3-queue"]
 
 
 @pytest.mark.django_db(transaction=True)
