@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hamkori.concerns.intake import CODE_LENGTH, LOCATION_LIMIT, client_id_from
 from hamkori.concerns.models import MAX_TEXT
-from hamkori.places.models import Place
+from hamkori.places.models import Place, place_labels
 from hamkori.programmes.models import Programme
 
 
@@ -25,10 +25,11 @@ def district_choices(programmes: list[Programme]) -> tuple[list[Any], dict[str, 
     groups: list[tuple[str, list[tuple[str, str]]]] = []
     for programme in programmes:
         options = []
-        for location in getattr(programme, "public_locations", None) or programme.locations.select_related("place"):
+        locations = list(getattr(programme, "public_locations", None) or programme.locations.select_related("place"))
+        for location, label in zip(locations, place_labels([loc.place for loc in locations]), strict=True):
             value = f"{programme.pk}:{location.place_id}"
             lookup[value] = (programme, location.place)
-            options.append((value, location.place.name))
+            options.append((value, label))
         if options:
             groups.append((programme.title, options))
     blank: list[Any] = [("", _("Choose…"))]

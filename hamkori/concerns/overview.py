@@ -34,7 +34,7 @@ from hamkori.concerns.services import programme_districts
 from hamkori.core.disclosure import DisclosureError, protect, protect_series
 from hamkori.core.roles import LEAD_ROLES, Role
 from hamkori.kit.charts import Chart
-from hamkori.places.models import Place
+from hamkori.places.models import Place, place_labels
 from hamkori.programmes.home import HomePanel
 from hamkori.programmes.models import Programme
 
@@ -127,15 +127,6 @@ def action_counts(actions: QuerySet[Action], today: dt.date) -> dict[int, Counte
             out[district_id]["late"] += late
             out[district_id]["on_time"] += n - late
     return out
-
-
-def place_labels(places: Sequence[Place]) -> list[str]:
-    """Each place's name, with its level where two share a name (Isfara the district and the city)."""
-    names = [p.name for p in places]
-    return [
-        f"{name} ({p.get_level_display().lower()})" if names.count(name) > 1 else name
-        for name, p in zip(names, places, strict=True)
-    ]
 
 
 def driver_labels(drivers: Sequence[Driver]) -> dict[int | None, str]:

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_http_methods
 from hamkori.concerns import publication
 from hamkori.concerns.forms_overview import DistrictPageForm
 from hamkori.concerns.models import DistrictPage
-from hamkori.concerns.overview import overview_sections, place_labels
+from hamkori.concerns.overview import overview_sections
 from hamkori.concerns.services import programme_districts
 from hamkori.core.views_access import public
 from hamkori.kit.pages import form_then_service, render_page
-from hamkori.places.models import Place
+from hamkori.places.models import Place, place_labels
 from hamkori.programmes.views_access import ProgrammeRequest, programme_view
 
 

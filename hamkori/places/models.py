@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -80,3 +82,13 @@ class Place(TrilingualName, TimeStampedModel):
         if not self.valid_from:
             return ""
         return str(self.valid_from.year) if self.valid_from_precision == "year" else self.valid_from.isoformat()
+
+
+def place_labels(places: Sequence[Place]) -> list[str]:
+    """Each place's name in the active language, with its level where two share a name (Isfara the city
+    and Isfara the town are both "Исфара" in Tajik and Russian): for lists and charts a person picks from."""
+    names = [p.name for p in places]
+    return [
+        f"{name} ({p.get_level_display().lower()})" if names.count(name) > 1 else name
+        for name, p in zip(names, places, strict=True)
+    ]

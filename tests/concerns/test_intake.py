@@ -803,6 +803,28 @@ def test_an_api_submission_is_a_few_statements_and_writes_everything(
     assert sum(IntakeRate.objects.values_list("hits", flat=True)) == 2
 
 
+@pytest.mark.parametrize("language", ["tg", "ru"])
+def test_the_form_tells_apart_two_districts_that_share_a_name(
+    public_programme: Programme, place: Callable[[str], Any], client: Client, language: str
+) -> None:
+    """Isfara the city and Isfara the town are both "Исфара" in Tajik and Russian: the list a citizen
+    picks from says which is which (a walk-through on a phone found two identical choices)."""
+    from hamkori.programmes import services as programmes
+
+    isfara, town = place("TJ-SU-ISFARA"), place("TJ-SU-ISFARA-ISFARA")
+    programmes.programme_set_locations(
+        actor=None, programme=public_programme, places=[place("TJ-GB-VANJ"), isfara, town]
+    )
+    html = client.get(REPORT, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    options = dict(re.findall(r'<option value="(\d+:\d+)"[^>]*>([^<]+)</option>', html))
+    labels = [options[f"{public_programme.pk}:{p.pk}"].strip() for p in (isfara, town)]
+    assert labels[0] != labels[1], labels
+    assert all(label.startswith("Исфара (") for label in labels), labels
+    answer = client.post(REPORT, form(public_programme, town), HTTP_ACCEPT_LANGUAGE=language)
+    assert answer.status_code == 200 and CODE.search(answer.content.decode())
+    assert Concern.objects.get().district == town
+
+
 def test_sqlite_intake_writers_wait_in_a_queue_and_the_next_goes_when_the_one_before_is_done(tmp_path: Any) -> None:
     """The queue in front of SQLite's write lock (``<database>-queue``): a second writer waits while the
     first is inside, and goes in once it has left; a database in memory has no queue."""

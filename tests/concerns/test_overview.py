@@ -236,7 +236,7 @@ def test_a_protected_chart_draws_published_cells_or_its_totals() -> None:
 def test_districts_that_share_a_name_are_told_apart(programme: Any, place: Any) -> None:
     from django.utils import translation
 
-    from hamkori.concerns.overview import place_labels
+    from hamkori.places.models import place_labels
 
     with translation.override("tg"):  # both are "Исфара" in Tajik
         labels = place_labels([place("TJ-SU-ISFARA"), place("TJ-SU-ISFARA-ISFARA"), place(VANJ)])
