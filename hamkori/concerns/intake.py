@@ -310,38 +310,21 @@ def concern_submit_public(
             created_at=timezone.now(),
         )
         return decoy, True
+    own: dict[str, Any] = {  # the submission's own values
+        "description": description,
+        "location_text": location_text,
+        "language": language,
+        "intake_key": intake_key,
+    }
     written = None
     if connection.vendor == "postgresql" and personal is None and counted is not None:
         written = _record_in_one_statement(
-            programme_code=programme.code,
-            district_code=district.code,
-            description=description,
-            location_text=location_text,
-            language=language,
-            intake_key=intake_key,
-            counted=counted,
+            programme_code=programme.code, district_code=district.code, counted=counted, **own
         )
     elif connection.vendor == "sqlite" and personal is None:
-        written = _sqlite_record(
-            programme=programme,
-            district=district,
-            description=description,
-            location_text=location_text,
-            language=language,
-            intake_key=intake_key,
-            counted=counted,
-        )
+        written = _sqlite_record(programme=programme, district=district, counted=counted, **own)
     if written is None:  # contact details for the vault, or no rate counted on PostgreSQL
-        written = _record(
-            programme=programme,
-            district=district,
-            description=description,
-            location_text=location_text,
-            language=language,
-            intake_key=intake_key,
-            personal=personal,
-            counted=counted,
-        )
+        written = _record(programme=programme, district=district, personal=personal, counted=counted, **own)
     concern, created = written
     if created:
         transaction.on_commit(seal_now_and_then)  # now, unless a caller's transaction is still open
