@@ -46,6 +46,7 @@ from typing import Any, TypeGuard, cast
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models import Prefetch
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -116,7 +117,6 @@ def _per_database(build: Callable[[], str]) -> Callable[[], str]:
 
 #: The driver's form (``?``) of each statement :func:`_hot` has run on SQLite, by Django's (``%s``).
 _QMARK: dict[str, str] = {}
-_FORMAT_MARK = re.compile(r"(?<!%)%s")
 
 
 def _hot(sql: str, params: list[Any]) -> Any:
@@ -137,7 +137,7 @@ def _hot(sql: str, params: list[Any]) -> Any:
             return cursor.fetchone() if cursor.description else None
     driver_sql = _QMARK.get(sql)
     if driver_sql is None:
-        driver_sql = _QMARK[sql] = _FORMAT_MARK.sub("?", sql).replace("%%", "%")
+        driver_sql = _QMARK[sql] = FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")  # as Django converts
     db.ensure_connection()
     db.validate_no_broken_transaction()
     started = time.monotonic()
